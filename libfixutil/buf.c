@@ -1,0 +1,145 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "limits.h"
+
+void
+fixu_buf_init(struct fixu_buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void
+fixu_buf_fini(struct fixu_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+fixu_buf_reserve(struct fixu_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : FIXU_MAX_LINE;
+	size_t need, ncap;
+	char *np;
+
+	if (extra > max || b->len > max - extra)
+		return FIXU_ELIMIT;
+	need = b->len + extra;
+	if (need <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 256;
+	while (ncap < need)
+		ncap = ncap > max / 2 ? max : ncap * 2;
+	if ((np = realloc(b->p, ncap)) == NULL)
+		return FIXU_ENOMEM;
+	b->p = np;
+	b->cap = ncap;
+	return 0;
+}
+
+int
+fixu_buf_append(struct fixu_buf *b, const void *p, size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if (b->cap - b->len < n && (rc = fixu_buf_reserve(b, n)) < 0)
+		return rc;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int
+fixu_buf_putc(struct fixu_buf *b, int c)
+{
+	int rc;
+
+	if (b->len == b->cap && (rc = fixu_buf_reserve(b, 1)) < 0)
+		return rc;
+	b->p[b->len++] = (char)c;
+	return 0;
+}
+
+int
+fixu_buf_puts(struct fixu_buf *b, const char *s)
+{
+	return fixu_buf_append(b, s, strlen(s));
+}
+
+int
+fixu_buf_putu(struct fixu_buf *b, uint64_t v)
+{
+	char tmp[20];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return fixu_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
+int
+fixu_buf_printf(struct fixu_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return FIXU_EINVAL;
+	if ((rc = fixu_buf_reserve(b, (size_t)n + 1)) < 0)
+		return rc;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len)
+		return FIXU_EINVAL;
+	b->len += (size_t)n;
+	return 0;
+}
+
+void
+fixu_buf_consume(struct fixu_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}
+
+int
+fixu_parse_u64(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (n == 0 || n > 19)
+		return FIXU_EINVAL;
+	for (i = 0; i < n; i++) {
+		unsigned d = (unsigned char)p[i] - '0';
+
+		if (d > 9)
+			return FIXU_EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# run.sh -- run every test and print one summary line.
+#
+#   sh tests/run.sh BUILD-DIR
+#
+# Unit tests print TAP; bats prints TAP with --tap; fuzz drivers replay
+# their corpus plus a bounded number of random inputs.  The last line is
+# "N passed, N failed[, N skipped]"; the exit status is 1 if any failed.
+set -u
+build=${1:-build}
+top=$(pwd)
+log=$(mktemp -d "${TMPDIR:-/tmp}/fixutil-check.XXXXXX")
+trap 'rm -rf "$log"' EXIT
+pass=0 fail=0 skip=0
+
+export FIXUTIL_DICT_PATH="$top/dicts"
+export PATH="$top/$build/bin:$PATH"
+export FIXU_BUILD="$build"
+export LC_ALL=C
+
+# tap NAME FILE: count a TAP stream, show failures.
+tap() {
+	p=$(grep -c '^ok ' "$2" | head -n1)
+	f=$(grep -c '^not ok ' "$2" | head -n1)
+	s=$(grep -ci '^ok .*# skip' "$2" | head -n1)
+	p=$((p - s))
+	plan=$(grep -c '^1\.\.' "$2")
+	if [ "$plan" -eq 0 ]; then
+		echo "  $1: no test plan (crashed?)"
+		f=$((f + 1))
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	printf '  %-28s %5d passed, %d failed, %d skipped\n' "$1" "$p" "$f" "$s"
+	if [ "$f" -ne 0 ]; then
+		grep -A6 '^not ok ' "$2" | sed 's/^/    /' | head -n 60
+		[ "$plan" -eq 0 ] && tail -n 20 "$2" | sed 's/^/    /'
+	fi
+}
+
+echo "unit tests:"
+for t in "$build"/tests/test_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	"$t" > "$log/$n.tap" 2>&1
+	tap "$n" "$log/$n.tap"
+done
+
+echo "fuzz drivers (bounded):"
+for f in "$build"/fuzz/fuzz_*; do
+	[ -x "$f" ] || continue
+	n=$(basename "$f")
+	c=tests/fuzz/corpus/${n#fuzz_}
+	if "$f" -r 20000 -s 1 "$c" > "$log/$n.out" 2>&1; then
+		pass=$((pass + 1))
+		printf '  %-28s passed (%s)\n' "$n" "$(tail -n1 "$log/$n.out")"
+	else
+		fail=$((fail + 1))
+		printf '  %-28s FAILED\n' "$n"
+		tail -n 30 "$log/$n.out" | sed 's/^/    /'
+	fi
+done
+
+echo "command-line tests:"
+for b in tests/cli/*.bats; do
+	[ -f "$b" ] || continue
+	n=$(basename "$b" .bats)
+	bats --tap "$b" > "$log/$n.tap" 2>&1
+	tap "$n" "$log/$n.tap"
+done
+
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ]
