@@ -1,0 +1,24 @@
+# Shared set-up for the bats tests: tools from the build, dictionaries from
+# the tree, a scratch directory per test.
+top=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+build=${FIXU_BUILD:-build}
+PATH="$top/$build/bin:$PATH"
+FIXUTIL_DICT_PATH="$top/dicts"
+export PATH FIXUTIL_DICT_PATH LC_ALL=C
+ex="$top/examples"
+data="$top/tests/data"
+
+setup() {
+	tmp="$BATS_TEST_TMPDIR"
+}
+
+# fix BEGIN 'TAG=VAL|TAG=VAL|...': a wire message with correct 9= and 10=.
+fix() {
+	printf '%s' "$2" | tr '|' '\001' > "$tmp/.body"
+	n=$(wc -c < "$tmp/.body")
+	printf '8=%s\0019=%d\001' "$1" "$n" > "$tmp/.msg"
+	cat "$tmp/.body" >> "$tmp/.msg"
+	s=$(od -An -v -tu1 "$tmp/.msg" | tr -s ' ' '\n' | awk 'NF{s+=$1} END{printf "%03d", s%256}')
+	cat "$tmp/.msg"
+	printf '10=%s\001' "$s"
+}
