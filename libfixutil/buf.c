@@ -39,6 +39,8 @@ fixu_buf_reserve(struct fixu_buf *b, size_t extra)
 	if (need <= b->cap)
 		return 0;
 	ncap = b->cap ? b->cap : 256;
+	if (ncap > max)
+		ncap = max;
 	while (ncap < need)
 		ncap = ncap > max / 2 ? max : ncap * 2;
 	if ((np = realloc(b->p, ncap)) == NULL)
@@ -96,22 +98,28 @@ int
 fixu_buf_printf(struct fixu_buf *b, const char *fmt, ...)
 {
 	va_list ap;
+	char small[256], *tmp = small;
 	int n, rc;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return FIXU_EINVAL;
-	if ((rc = fixu_buf_reserve(b, (size_t)n + 1)) < 0)
-		return rc;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		return FIXU_EINVAL;
-	b->len += (size_t)n;
-	return 0;
+	/* vsnprintf needs room for a NUL the buffer does not keep. */
+	if ((size_t)n >= sizeof(small)) {
+		if ((rc = fixu_buf_reserve(b, (size_t)n)) < 0)
+			return rc;
+		if ((tmp = malloc((size_t)n + 1)) == NULL)
+			return FIXU_ENOMEM;
+		va_start(ap, fmt);
+		n = vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	rc = n < 0 ? FIXU_EINVAL : fixu_buf_append(b, tmp, (size_t)n);
+	if (tmp != small)
+		free(tmp);
+	return rc;
 }
 
 void

@@ -32,6 +32,70 @@ isbegin(unsigned char c)
 	    c == '.' || c == '_' || c == '-';
 }
 
+/*
+ * Word-at-a-time helpers: messages are short runs of short fields, so an
+ * inlined 8-byte scan beats a libc call per field.
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+load64(const char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+/* Index of the first byte equal to c in p[i..n), or n. */
+static inline size_t
+scan_byte(const char *p, size_t i, size_t n, unsigned char c)
+{
+	const uint64_t pat = ONES * c;
+	uint64_t x, t;
+
+	for (; i + 8 <= n; i += 8) {
+		x = load64(p + i) ^ pat;
+		t = (x - ONES) & ~x & HIGHS;
+		if (t != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + ((size_t)__builtin_ctzll(t) >> 3);
+#else
+			break;
+#endif
+		}
+	}
+	while (i < n && (unsigned char)p[i] != c)
+		i++;
+	return i;
+}
+
+/* Sum of p[0..n) modulo 2^32, eight bytes at a time. */
+static inline uint32_t
+sum_bytes(const char *p, size_t n)
+{
+	const uint64_t lo = 0x00ff00ff00ff00ffULL;
+	uint64_t acc, x;
+	uint32_t sum = 0;
+	size_t i = 0, k;
+
+	while (i + 8 <= n) {
+		/* Four 16-bit lanes take 510 a step: fold before they wrap. */
+		acc = 0;
+		for (k = 0; k < 128 && i + 8 <= n; k++, i += 8) {
+			x = load64(p + i);
+			acc += (x & lo) + ((x >> 8) & lo);
+		}
+		acc = (acc & 0x0000ffff0000ffffULL) +
+		    ((acc >> 16) & 0x0000ffff0000ffffULL);
+		sum += (uint32_t)(acc + (acc >> 32));
+	}
+	for (; i < n; i++)
+		sum += (unsigned char)p[i];
+	return sum;
+}
+
 /* ---- length/data pairs ------------------------------------------------ */
 
 void
@@ -125,9 +189,15 @@ const struct fixu_lenmap *
 fixu_lenmap_std(void)
 {
 	static const struct fixu_lenmap empty;
+	static const struct fixu_lenmap *_Atomic ready;
+	const struct fixu_lenmap *r;
 
+	if ((r = ready) != NULL)
+		return r;
 	(void)pthread_once(&std_once, std_init);
-	return std_failed ? &empty : &std_lenmap;
+	r = std_failed ? &empty : &std_lenmap;
+	ready = r;
+	return r;
 }
 
 /* ---- framing ------------------------------------------------------------ */
@@ -286,13 +356,19 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
 	    &e)) {
 		/* Find the real CheckSum field to say how far off we are. */
 badlen:
-		for (e = body - 1; e + 4 <= n; e++)
-			if (p[e] == delim && csum_at(p, n, e + 1, delim, 1, &j))
+		j = find_start(p, n, s + 1);
+		for (e = body - 1; e + 4 <= j; e++)
+			if (p[e] == delim && csum_at(p, n, e + 1, delim, 1, &i))
 				break;
-		if (e + 4 <= n)
+		if (e + 4 <= j)
 			fixu_diag_set(d, FIXU_EBODYLEN, bl, 9, FIXU_REJ_NONE,
 			    "declared %llu, actual %zu",
 			    (unsigned long long)bodylen, e + 1 - body);
+		else if (j < n)
+			fixu_diag_set(d, FIXU_EGARBLED, s, 0, FIXU_REJ_NONE,
+			    "message cut short: no CheckSum (10) before the "
+			    "next message (BodyLength %llu)",
+			    (unsigned long long)bodylen);
 		else
 			fixu_diag_set(d, FIXU_EBODYLEN, bl, 9, FIXU_REJ_NONE,
 			    "declared %llu, no CheckSum (10) found",
@@ -363,12 +439,9 @@ grow(struct fixu_msg *m)
 uint8_t
 fixu_checksum(const char *p, size_t n, char delim)
 {
-	const unsigned char *u = (const unsigned char *)p;
-	uint32_t sum = 0;
+	uint32_t sum = sum_bytes(p, n);
 	size_t i, nd = 0;
 
-	for (i = 0; i < n; i++)
-		sum += u[i];
 	if (delim != FIXU_SOH) {
 		for (i = 0; i < n; i++)
 			nd += p[i] == delim;
@@ -394,8 +467,8 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 {
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0, start, v, e, dlen = 0;
-	uint32_t t, dtag = 0, sumall = 0;
-	const char *q;
+	uint32_t t, dtag = 0, sumall;
+	uint64_t t64 = 0;
 	struct fixu_field *f;
 	size_t csoff, k;
 	int rc;
@@ -412,15 +485,33 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	while (i < n) {
 		start = i;
 		t = 0;
-		while (i < n && isdig(u[i])) {
-			if (i - start >= FIXU_MAX_TAG_DIGITS - 1 &&
-			    (t > FIXU_MAX_TAG / 10 || i - start >= FIXU_MAX_TAG_DIGITS))
-				return fixu_diag_set(d, FIXU_ETAG, start, 0,
-				    FIXU_REJ_INVALID_TAG, "tag too large");
-			t = t * 10 + (u[i] - '0');
+		if (i + 8 <= n) {
+			/* Fast path: the '=' within eight bytes, all digits before. */
+			uint64_t x = load64(p + i), q = x ^ (ONES * '=');
+			uint64_t hit = (q - ONES) & ~q & HIGHS;
+			size_t j, len;
+
+			if (hit != 0 && (len = (size_t)__builtin_ctzll(hit) >> 3)
+			    > 0 && u[i] != '0') {
+				for (j = 0; j < len && isdig(u[i + j]); j++)
+					t64 = t64 * 10 + (u[i + j] - '0');
+				if (j == len) {
+					t = (uint32_t)t64;
+					i += len;
+					goto have_tag;
+				}
+				t64 = 0;
+			}
+		}
+		while (i < n && isdig(u[i]) && i - start < FIXU_MAX_TAG_DIGITS) {
+			t64 = t64 * 10 + (u[i] - '0');
 			i++;
 		}
+		t = (uint32_t)t64;
 		if (i == n || u[i] != '=') {
+			if (i - start == FIXU_MAX_TAG_DIGITS && i < n && isdig(u[i]))
+				return fixu_diag_set(d, FIXU_ETAG, start, 0,
+				    FIXU_REJ_INVALID_TAG, "tag too large");
 			if (i == start || (i < n && u[i] != delim))
 				return fixu_diag_set(d, FIXU_ETAG, start, 0,
 				    FIXU_REJ_INVALID_TAG, "tag is not a number: "
@@ -434,10 +525,13 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 		if (i == start)
 			return fixu_diag_set(d, FIXU_ETAG, start, 0,
 			    FIXU_REJ_INVALID_TAG, "empty tag");
-		if (t == 0 || u[start] == '0')
-			return fixu_diag_set(d, FIXU_ETAG, start, t,
-			    FIXU_REJ_INVALID_TAG, "tag '%.*s' is not positive "
-			    "or has a leading zero", (int)(i - start), p + start);
+		if (t64 == 0 || t64 > FIXU_MAX_TAG || u[start] == '0')
+			return fixu_diag_set(d, FIXU_ETAG, start, 0,
+			    FIXU_REJ_INVALID_TAG, "tag '%.*s' is not positive, "
+			    "too large or has a leading zero",
+			    (int)(i - start), p + start);
+have_tag:
+		t64 = 0;
 		v = ++i;
 		if (dtag != 0 && t == dtag) {
 			if (dlen > n - v || (v + dlen < n && p[v + dlen] != delim))
@@ -445,10 +539,8 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 				    FIXU_REJ_DATA_DELIM, "data field %u is not "
 				    "%zu bytes long", t, dlen);
 			e = v + dlen;
-		} else if ((q = memchr(p + v, delim, n - v)) != NULL)
-			e = (size_t)(q - p);
-		else
-			e = n;
+		} else
+			e = scan_byte(p, v, n, (unsigned char)delim);
 		dtag = 0;
 		if (m->nf == m->cap && (rc = grow(m)) < 0)
 			return fixu_diag_set(d, rc, start, t, FIXU_REJ_NONE,
@@ -457,7 +549,8 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 		f->tag = t;
 		f->val = p + v;
 		f->len = (uint32_t)(e - v);
-		if ((dtag = fixu_lenmap_data(lm, t)) != 0) {
+		if ((t >= 4096 || (lm->small[t >> 6] >> (t & 63) & 1)) &&
+		    (dtag = fixu_lenmap_data(lm, t)) != 0) {
 			uint64_t x;
 
 			if (fixu_parse_u64(f->val, f->len, &x) < 0 ||
@@ -507,8 +600,7 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	}
 	csoff = tagoff(m, &f[m->nf - 1]);
 	m->bodylen_real = (uint32_t)(csoff - tagoff(m, &f[2]));
-	for (k = 0; k < csoff; k++)
-		sumall += u[k];
+	sumall = sum_bytes(p, csoff);
 	if (delim != FIXU_SOH)
 		sumall -= (m->nf - 1) * (uint32_t)((unsigned char)delim - 1);
 	m->sum_real = (uint8_t)sumall;
@@ -739,6 +831,7 @@ fixu_build_begin(struct fixu_builder *bld, const char *bs, size_t n, char delim)
 		return rc;
 	bld->b.len = HDR_ROOM;
 	bld->body = HDR_ROOM;
+	bld->nfields = 0;
 	return 0;
 }
 
@@ -765,6 +858,7 @@ fixu_build_add(struct fixu_builder *bld, uint32_t tag, const char *v, size_t n)
 	memcpy(b->p + b->len, v, n);
 	b->len += n;
 	b->p[b->len++] = bld->delim;
+	bld->nfields++;
 	return 0;
 }
 
@@ -802,9 +896,8 @@ fixu_build_finish(struct fixu_builder *bld, struct fixu_str *out)
 {
 	struct fixu_buf *b = &bld->b;
 	char hdr[HDR_ROOM], *o;
-	size_t bodylen, h = 0, k, nsep = 2, i;
+	size_t bodylen, h = 0, k, nsep;
 	uint32_t sum = 0;
-	const unsigned char *u;
 	char tmp[FIXU_MAX_BODYLEN_DIGITS];
 	int rc;
 
@@ -833,13 +926,13 @@ fixu_build_finish(struct fixu_builder *bld, struct fixu_str *out)
 	if ((rc = fixu_buf_reserve(b, 7)) < 0)
 		return rc;
 	o = b->p + bld->body - h;
-	u = (const unsigned char *)o;
-	for (i = 0; i < h + (b->len - bld->body); i++)
-		sum += u[i];
+	sum = sum_bytes(o, h + (b->len - bld->body));
 	if (bld->delim != FIXU_SOH) {
-		/* Body fields end with one delimiter each; data may hold more. */
-		for (i = bld->body; i < b->len; i++)
-			nsep += b->p[i] == bld->delim;
+		/*
+		 * Only the field separators count as SOH: 8=, 9= and one per
+		 * body field.  A data field may hold the delimiter byte itself.
+		 */
+		nsep = 2 + (size_t)bld->nfields;
 		sum -= (uint32_t)(nsep * (size_t)((unsigned char)bld->delim - 1));
 	}
 	sum &= 0xff;

@@ -123,6 +123,7 @@ struct fixu_builder {
 	char		begin[40];
 	size_t		beginlen;
 	size_t		body;	/* offset of the body in b */
+	uint32_t	nfields; /* body fields so far: one delimiter each */
 	char		delim;
 };
 

@@ -670,7 +670,7 @@ fixu_text__desc(struct fixu_encode *e)
 	struct fixu_encfield *f = &e->f[e->nf - 1];
 	const struct fixu_dfield *df;
 	const struct fixu_dmsg *dm;
-	const char *v = e->vals.p + f->off, *nv = NULL;
+	const char *v = e->vals.p != NULL ? e->vals.p + f->off : "", *nv = NULL;
 
 	if (e->tr == NULL && app == NULL)
 		return 0;
@@ -933,6 +933,9 @@ fixu_text_encode(struct fixu_encode *e, const char *line, size_t n,
 	e->nf = 0;
 	e->vals.len = 0;
 	e->depth = 0;
+	/* Values are views into vals: keep it allocated so none is NULL. */
+	if (e->vals.p == NULL && fixu_buf_reserve(&e->vals, 256) < 0)
+		return fixu_diag_set(d, FIXU_ENOMEM, 0, 0, FIXU_REJ_NONE, NULL);
 	if (n > 0 && line[n - 1] == '\n')
 		n--;
 	if (n > 0 && line[n - 1] == '\r')
@@ -1015,7 +1018,9 @@ fixu_text_caret_a(struct fixu_buf *out, const char *p, size_t n)
 			p = q + 1;
 		}
 	}
-	memcpy(out->p + out->len, p, (size_t)(end - p));
-	out->len += (size_t)(end - p);
+	if (end > p) {
+		memcpy(out->p + out->len, p, (size_t)(end - p));
+		out->len += (size_t)(end - p);
+	}
 	return 0;
 }
