@@ -49,7 +49,7 @@ endif
 TOOLS     = fixdec fixenc
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
-LIBHDR    = $(filter-out libfixutil/datatags.h,$(wildcard libfixutil/*.h))
+LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/dict_int.h,$(wildcard libfixutil/*.h))
 CMDCOMMON = $(filter-out $(TOOLS:%=cmd/%.c),$(wildcard cmd/*.c))
 CMDOBJ    = $(CMDCOMMON:%.c=$(BUILD)/%.o)
 BINS      = $(TOOLS:%=$(BUILD)/bin/%)
@@ -65,7 +65,7 @@ SHARED    = $(BUILD)/lib/libfixutil.so.$(VERSION)
 
 all: $(BINS) $(STATIC) $(SHARED) $(BUILD)/fixutil.pc
 
-$(BUILD)/%.o: %.c $(LIBHDR) $(wildcard cmd/*.h)
+$(BUILD)/%.o: %.c $(wildcard libfixutil/*.h) $(wildcard cmd/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 

@@ -89,6 +89,8 @@ struct src {
 	off_t		 size;
 	unsigned long long base;	/* input offset of buf[0] */
 	unsigned long	 line;		/* line number at buf[lcpos] */
+	int		 injunk;	/* junk reported since the last message */
+	size_t		 colbase;	/* bytes of buf[0]'s line before it */
 	size_t		 lcpos;
 	struct fixu_buf	 buf;
 };
@@ -310,7 +312,22 @@ col_at(const struct src *s, size_t off)
 
 	while (i > 0 && s->buf.p[i - 1] != '\n')
 		i--;
-	return off - i + 1;
+	return off - i + 1 + (i == 0 ? s->colbase : 0);
+}
+
+/* Drop the first done bytes of the buffer, keeping line and column. */
+static void
+advance(struct src *s, size_t done)
+{
+	const char *q;
+
+	line_at(s, done);
+	q = rfind_nl(s->buf.p, done);
+	s->colbase = q != NULL ? done - (size_t)(q - s->buf.p) - 1 :
+	    s->colbase + done;
+	s->base += done;
+	fixu_buf_consume(&s->buf, done);
+	s->lcpos = 0;
 }
 
 static void
@@ -321,7 +338,11 @@ report(struct src *s, size_t off, const struct fixu_diag *d, const char *extra)
 	flush_out();
 	if (progress)
 		fputs("\r\033[K", stderr);
-	fixu_diag_fmt(d, text, sizeof(text));
+	/* A validation issue says what is wrong itself. */
+	if (d->code == FIXU_EINVALID && d->msg[0] != '\0')
+		(void)snprintf(text, sizeof(text), "%s", d->msg);
+	else
+		fixu_diag_fmt(d, text, sizeof(text));
 	fprintf(stderr, "fixdec: %s:%lu:%zu: %s%s\n", s->name, line_at(s, off),
 	    col_at(s, off), text, extra ? extra : "");
 }
@@ -434,6 +455,7 @@ message(struct src *s, size_t start, size_t len, char delim, size_t prefix)
 	int rc, n = 0, i, bad = 0;
 
 	st.msgs++;
+	s->injunk = 0;
 	fixu_diag_clear(&pd);
 	rc = fixu_msg_parse(&msg, s->buf.p + start, len, delim, lm, 0, &pd);
 	if (rc < 0 && rc != FIXU_EBODYLEN && rc != FIXU_ECHECKSUM) {
@@ -549,7 +571,32 @@ caret_a(struct src *s, size_t start, size_t end, size_t prefix)
 	return end;
 }
 
-/* Pass through the whole lines in buf[from..to) that hold no message. */
+/*
+ * Bytes between messages: log prefixes and other lines are expected, but
+ * control bytes mean binary junk or a message that lost its 8=: say so,
+ * once per stretch.  With -p, pass the whole lines through.
+ */
+static void
+junk(struct src *s, size_t from, size_t to)
+{
+	const char *p = s->buf.p;
+	struct fixu_diag d;
+	unsigned char c;
+	size_t i;
+
+	for (i = from; i < to && !s->injunk; i++) {
+		c = (unsigned char)p[i];
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+			fixu_diag_set(&d, FIXU_EGARBLED, 0, 0, FIXU_REJ_NONE,
+			    "skipped bytes that are not FIX (binary data, or a "
+			    "message without 8=FIX)");
+			report(s, i, &d, NULL);
+			st.garbled++;
+			s->injunk = 1;
+		}
+	}
+}
+
 static void
 gap(struct src *s, size_t from, size_t to, int eof)
 {
@@ -598,12 +645,14 @@ process(struct src *s, int eof)
 				eol = q ? (size_t)(q - p) + 1 : pos;
 				if (eof || n - eol > FIXU_MAX_LINE / 4)
 					eol = n;
+				junk(s, pos, eol);
 				gap(s, pos, eol, eof);
 				return eol;
 			}
 			gap(s, pos, ls - prefix, 0);
 			return ls - prefix;
 		}
+		junk(s, pos, ls);
 		gap(s, pos, ls - prefix, 0);
 		if (rc == 0 && o.idelim != 0 && o.idelim != FIXU_DELIM_CARET_A &&
 		    (unsigned char)fr.delim != o.idelim) {
@@ -692,10 +741,7 @@ decode(const char *name)
 			if (o.follow && !stop) {
 				/* Decode what is complete, then wait for more. */
 				done = process(&s, 0);
-				line_at(&s, done);
-				s.base += done;
-				fixu_buf_consume(&s.buf, done);
-				s.lcpos = 0;
+				advance(&s, done);
 				flush_out();
 				if (fstat(s.fd, &sb) == 0 && S_ISREG(sb.st_mode)
 				    && sb.st_size < (off_t)s.base) {
@@ -703,6 +749,8 @@ decode(const char *name)
 					(void)lseek(s.fd, 0, SEEK_SET);
 					s.base = 0;
 					s.buf.len = 0;
+					s.line = 1;
+					s.colbase = 0;
 				}
 				usleep(200000);
 				continue;
@@ -715,10 +763,7 @@ decode(const char *name)
 		done = process(&s, eof);
 		if (eof || stop)
 			break;
-		line_at(&s, done);
-		s.base += done;
-		fixu_buf_consume(&s.buf, done);
-		s.lcpos = 0;
+		advance(&s, done);
 		if (s.live)
 			flush_out();
 		show_progress(&s, 0, 0);

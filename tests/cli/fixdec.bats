@@ -142,7 +142,7 @@ PY
 	[[ "$output" == *"damaged.log:2:"*"bad CheckSum (10): expected"* ]]
 	[[ "$output" == *"damaged.log:3:"*"BodyLength"* ]]
 	[[ "$output" == *"damaged.log:4:"*"(373=5 371=54)"* ]]
-	[[ "$output" == *"damaged.log:5:"*"(373=1 371=55)"* ]]
+	[[ "$output" == *"damaged.log:5:"*"(373=1 371=54)"* ]]
 	[[ "$output" == *"damaged.log:5:"*"(373=6 371=38)"* ]]
 	[[ "$output" == *"6 messages"* ]]
 }
