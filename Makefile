@@ -60,6 +60,7 @@ FUZZDRV   = $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 STATIC    = $(BUILD)/lib/libfixutil.a
 SHARED    = $(BUILD)/lib/libfixutil.so.$(VERSION)
 
+.SECONDARY:
 .PHONY: all check unit cli fuzz bench demo install uninstall clean dicts deps \
         deps-check deps-bench
 

@@ -461,6 +461,29 @@ tagoff(const struct fixu_msg *m, const struct fixu_field *f)
 	return (size_t)(f->val - m->raw) - 1 - k;
 }
 
+/* Why p[start..i) is not "tag=": kept out of the parser's hot loop. */
+static int __attribute__((noinline, cold))
+tag_error(const char *p, size_t n, size_t start, size_t i, char delim,
+    struct fixu_diag *d)
+{
+	int shown = (int)(i - start > 20 ? 20 : i - start);
+
+	if (i > start && i < n && p[i] == '=')
+		return fixu_diag_set(d, FIXU_ETAG, start, 0,
+		    FIXU_REJ_INVALID_TAG, "tag '%.*s' is not positive, too large "
+		    "or has a leading zero", shown, p + start);
+	if (i > start && (i == n || p[i] == delim))
+		return fixu_diag_set(d, FIXU_ENOEQ, start, 0,
+		    FIXU_REJ_INVALID_TAG, "field '%.*s' has no '='", shown,
+		    p + start);
+	if (i == start && i < n && p[i] == '=')
+		return fixu_diag_set(d, FIXU_ETAG, start, 0,
+		    FIXU_REJ_INVALID_TAG, "empty tag");
+	return fixu_diag_set(d, FIXU_ETAG, start, 0, FIXU_REJ_INVALID_TAG,
+	    "tag is not a number: '%.*s'", i < n ? shown + 1 : shown,
+	    p + start);
+}
+
 int
 fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
     const struct fixu_lenmap *lm, int flags, struct fixu_diag *d)
@@ -482,56 +505,20 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	m->bodylen = m->bodylen_real = 0;
 	m->sum_declared = m->sum_real = 0;
 	m->i_msgtype = 0;
+	m->ndata = 0;
 	while (i < n) {
-		start = i;
-		t = 0;
-		if (i + 8 <= n) {
-			/* Fast path: the '=' within eight bytes, all digits before. */
-			uint64_t x = load64(p + i), q = x ^ (ONES * '=');
-			uint64_t hit = (q - ONES) & ~q & HIGHS;
-			size_t j, len;
+		unsigned c;
 
-			if (hit != 0 && (len = (size_t)__builtin_ctzll(hit) >> 3)
-			    > 0 && u[i] != '0') {
-				for (j = 0; j < len && isdig(u[i + j]); j++)
-					t64 = t64 * 10 + (u[i + j] - '0');
-				if (j == len) {
-					t = (uint32_t)t64;
-					i += len;
-					goto have_tag;
-				}
-				t64 = 0;
-			}
-		}
-		while (i < n && isdig(u[i]) && i - start < FIXU_MAX_TAG_DIGITS) {
-			t64 = t64 * 10 + (u[i] - '0');
+		start = i;
+		t64 = 0;
+		while (i < n && (c = (unsigned)u[i] - '0') < 10) {
+			t64 = t64 * 10 + c;
 			i++;
 		}
+		if (i == n || u[i] != '=' || i == start || i - start > 10 ||
+		    t64 == 0 || t64 > FIXU_MAX_TAG || u[start] == '0')
+			return tag_error(p, n, start, i, delim, d);
 		t = (uint32_t)t64;
-		if (i == n || u[i] != '=') {
-			if (i - start == FIXU_MAX_TAG_DIGITS && i < n && isdig(u[i]))
-				return fixu_diag_set(d, FIXU_ETAG, start, 0,
-				    FIXU_REJ_INVALID_TAG, "tag too large");
-			if (i == start || (i < n && u[i] != delim))
-				return fixu_diag_set(d, FIXU_ETAG, start, 0,
-				    FIXU_REJ_INVALID_TAG, "tag is not a number: "
-				    "'%.*s'", (int)(i - start + 1 > 20 ? 20 :
-				    (i < n ? i - start + 1 : i - start)),
-				    p + start);
-			return fixu_diag_set(d, FIXU_ENOEQ, start, t,
-			    FIXU_REJ_INVALID_TAG, "field '%.*s' has no '='",
-			    (int)(i - start > 20 ? 20 : i - start), p + start);
-		}
-		if (i == start)
-			return fixu_diag_set(d, FIXU_ETAG, start, 0,
-			    FIXU_REJ_INVALID_TAG, "empty tag");
-		if (t64 == 0 || t64 > FIXU_MAX_TAG || u[start] == '0')
-			return fixu_diag_set(d, FIXU_ETAG, start, 0,
-			    FIXU_REJ_INVALID_TAG, "tag '%.*s' is not positive, "
-			    "too large or has a leading zero",
-			    (int)(i - start), p + start);
-have_tag:
-		t64 = 0;
 		v = ++i;
 		if (dtag != 0 && t == dtag) {
 			if (dlen > n - v || (v + dlen < n && p[v + dlen] != delim))
@@ -539,6 +526,7 @@ have_tag:
 				    FIXU_REJ_DATA_DELIM, "data field %u is not "
 				    "%zu bytes long", t, dlen);
 			e = v + dlen;
+			m->ndata++;
 		} else
 			e = scan_byte(p, v, n, (unsigned char)delim);
 		dtag = 0;
@@ -549,7 +537,7 @@ have_tag:
 		f->tag = t;
 		f->val = p + v;
 		f->len = (uint32_t)(e - v);
-		if ((t >= 4096 || (lm->small[t >> 6] >> (t & 63) & 1)) &&
+		if ((t < 4096 ? lm->small[t >> 6] >> (t & 63) & 1 : lm->n > 0) &&
 		    (dtag = fixu_lenmap_data(lm, t)) != 0) {
 			uint64_t x;
 

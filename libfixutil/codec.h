@@ -90,6 +90,7 @@ struct fixu_msg {
 	uint8_t			 sum_declared;	/* 10= */
 	uint8_t			 sum_real;	/* computed, delimiters as SOH */
 	uint32_t		 i_msgtype;	/* index of 35, or nf if none */
+	uint32_t		 ndata;		/* data fields read by length */
 };
 
 void	fixu_msg_init(struct fixu_msg *);

@@ -184,6 +184,83 @@ fixu_text_render_fini(struct fixu_render *r)
 	fixu_buf_fini(&r->tmp);
 }
 
+#define W8(b)	((uint64_t)(b) * 0x0101010101010101ULL)
+
+/* 0x80 in every byte of w that is zero, nothing elsewhere (exact). */
+static inline uint64_t
+zero_bytes(uint64_t w)
+{
+	const uint64_t m = W8(0x7f);
+
+	return ~(((w & m) + m) | w | m);
+}
+
+/*
+ * The common case, a message of plain fields whose bytes are all there in
+ * order: translate the raw bytes in one branch-free pass, the way tr(1)
+ * does, and note whether any byte needs an escape.  Returns FIXU_EAGAIN
+ * (leaving out unchanged) when the general path must run instead.
+ */
+static int
+fast_default(struct fixu_render *r, const struct fixu_msg *m,
+    struct fixu_buf *out, int nl)
+{
+	const unsigned char *cls = r->cls, *x = r->xlat;
+	const unsigned char *p = (const unsigned char *)m->raw;
+	const unsigned char din = (unsigned char)m->delim;
+	size_t i, n = m->rawlen;
+	unsigned char *o, bad = 0;
+	uint32_t k;
+	int c;
+
+	if (!(r->flags & FIXU_RENDER_NOMASK))
+		for (k = 0; k < m->nf; k++)
+			if (masked(r, m->f[k].tag))
+				return FIXU_EAGAIN;
+	if ((unsigned char)r->xlin != din) {
+		for (c = 0; c < 256; c++)
+			r->xlat[c] = (unsigned char)c;
+		r->xlat[din] = (unsigned char)r->clsdelim;
+		r->xlin = (char)din;
+	}
+	if (out->cap - out->len < n + 1 && fixu_buf_reserve(out, n + 1) < 0)
+		return FIXU_EAGAIN;
+	o = (unsigned char *)out->p + out->len;
+	i = 0;
+	if (r->cls[(unsigned char)r->clsdelim] && din < 0x20) {
+		/*
+		 * Eight bytes a step: swap delimiters with a mask, and flag
+		 * control bytes other than the delimiter, '\\', DEL and the
+		 * output delimiter.
+		 */
+		const uint64_t sw = W8((unsigned char)(din ^
+		    (unsigned char)r->clsdelim));
+		uint64_t w, dm, flag = 0;
+
+		for (; i + 8 <= n; i += 8) {
+			memcpy(&w, p + i, 8);
+			dm = zero_bytes(w ^ W8(din));
+			flag |= (zero_bytes(w & W8(0xe0)) & ~dm) |
+			    zero_bytes(w ^ W8('\\')) | zero_bytes(w ^ W8(0x7f)) |
+			    zero_bytes(w ^ W8((unsigned char)r->clsdelim));
+			w ^= ((dm >> 7) * 0xff) & sw;
+			memcpy(o + i, &w, 8);
+		}
+		bad = flag != 0;
+	}
+	for (; i < n; i++) {
+		c = p[i];
+		o[i] = x[c];
+		bad |= cls[c] & (c != din);
+	}
+	if (bad)
+		return FIXU_EAGAIN;
+	out->len += n;
+	if (nl)
+		out->p[out->len++] = '\n';
+	return 0;
+}
+
 /*
  * DEFAULT mode.  The bound rawlen * 4 + fields * 12 covers any message
  * (values at most quadruple, tags at most 10 digits plus '=' and the
@@ -202,6 +279,10 @@ fixu_text__default(struct fixu_render *r, const struct fixu_msg *m,
 	char *o;
 	int rc;
 
+	if (m->ndata == 0 && m->rawlen > 0 && m->raw[m->rawlen - 1] == m->delim &&
+	    m->nf > 0 && m->f[0].val == m->raw + 2 + ndigits(m->f[0].tag) - 1 &&
+	    (rc = fast_default(r, m, out, nl)) != FIXU_EAGAIN)
+		return rc;
 	need = (size_t)m->nf * (FIXU_MAX_TAG_DIGITS + 2) + 8;
 	if (m->rawlen < (SIZE_MAX - need) / 4)
 		need += m->rawlen * 4;

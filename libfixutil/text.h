@@ -74,6 +74,8 @@ struct fixu_render {
 	/* Private. */
 	unsigned char		 cls[256];
 	char			 clsdelim;
+	unsigned char		 xlat[256];	/* input delimiter -> output */
+	char			 xlin;		/* input delimiter of xlat */
 	struct fixu_fpos	*pos;
 	uint32_t		 poscap;
 	struct fixu_buf		 tmp;
