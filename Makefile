@@ -28,7 +28,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 READLINE_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
 
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-            -Wformat=2 -Wno-format-nonliteral
+            -Wformat=2
 OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
@@ -154,4 +154,4 @@ uninstall:
 	for f in man/*.[1357]; do s=$${f##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${f##*/}; done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang

@@ -654,8 +654,9 @@ process(struct src *s, int eof)
 		}
 		junk(s, pos, ls);
 		gap(s, pos, ls - prefix, 0);
-		if (rc == 0 && o.idelim != 0 && o.idelim != FIXU_DELIM_CARET_A &&
-		    (unsigned char)fr.delim != o.idelim) {
+		if ((rc == 0 && o.idelim != 0 && o.idelim != FIXU_DELIM_CARET_A &&
+		    (unsigned char)fr.delim != o.idelim) ||
+		    (o.idelim == FIXU_DELIM_CARET_A && fr.delim != '^')) {
 			/* Not the delimiter asked for: not a message here. */
 			pos = ls + 1;
 			continue;
@@ -792,7 +793,7 @@ main(int argc, char *argv[])
 	char text[300];
 
 	o.mode = FIXU_TEXT_DEFAULT;
-	while ((c = getopt(argc, argv, "Aa:b:D:d:e:fhjlM:m:nO:o:Pps:t:uVvWwX:"))
+	while ((c = getopt(argc, argv, "Aa:b:D:d:e:fhjlM:m:no:Pps:t:uVvWwX:"))
 	    != -1) {
 		switch (c) {
 		case 'A':
@@ -895,9 +896,9 @@ main(int argc, char *argv[])
 		fixu_diag_clear(&d);
 		if (fixu_dict_load(&dd, dictfiles[i], &d) < 0 ||
 		    fixu_dicts_add(dicts, dictfiles[i], &d) < 0) {
-			if (d.code == FIXU_EIO)
-				errx(EX_SYS, "%s: %s", dictfiles[i],
-				    fixu_diag_fmt(&d, text, sizeof(text)));
+			if (d.code == FIXU_EIO || d.code == FIXU_ENOTFOUND)
+				errx(EX_SYS, "%s", d.msg[0] ? d.msg :
+				    fixu_strerror(d.code));
 			errx(EX_DATA, "%s:%zu: %s", dictfiles[i], d.off,
 			    fixu_diag_fmt(&d, text, sizeof(text)));
 		}

@@ -5,7 +5,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 void
 fixu_buf_init(struct fixu_buf *b, size_t max)

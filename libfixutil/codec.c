@@ -16,7 +16,7 @@
 
 #include "codec.h"
 #include "datatags.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 static inline int
 isdig(unsigned char c)

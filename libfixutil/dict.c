@@ -30,7 +30,7 @@
 
 #include "dict.h"
 #include "dict_int.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 /* <limits.h> is shadowed by the project header of that name. */
 #define DICT_PATH_MAX	4096

@@ -7,7 +7,7 @@
 #ifndef FIXUTIL_H
 #define FIXUTIL_H
 
-#include "limits.h"
+#include "fixlimits.h"
 #include "err.h"
 #include "buf.h"
 #include "codec.h"

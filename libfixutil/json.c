@@ -19,7 +19,7 @@
 #include "codec.h"
 #include "dict.h"
 #include "err.h"
-#include "limits.h"
+#include "fixlimits.h"
 #include "text.h"
 
 #define KEYMAX	256

@@ -18,7 +18,7 @@
 #include "codec.h"
 #include "dict.h"
 #include "err.h"
-#include "limits.h"
+#include "fixlimits.h"
 #include "text.h"
 
 static const char hexdig[] = "0123456789abcdef";

@@ -25,7 +25,7 @@
 
 #include "dict.h"
 #include "dict_int.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 /* ---- types ---------------------------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -15,7 +15,7 @@
 
 #include "codec.h"
 #include "dict.h"
-#include "limits.h"
+#include "fixlimits.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

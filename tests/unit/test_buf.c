@@ -9,7 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "limits.h"
+#include "fixlimits.h"
 #include "tap.h"
 
 static void

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "codec.h"
-#include "limits.h"
+#include "fixlimits.h"
 #include "tap.h"
 
 #define SOH	"\001"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "dict.h"
-#include "limits.h"
+#include "fixlimits.h"
 #include "tap.h"
 
 #define DATA	"tests/data/dict/"

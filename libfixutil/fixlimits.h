@@ -1,11 +1,11 @@
 /*
- * limits.h -- every size limit of libfixutil in one place.
+ * fixlimits.h -- every size limit of libfixutil in one place.
  *
  * Exceeding any of these is reported as FIXU_ELIMIT with a diagnostic that
  * names the limit; nothing is ever truncated silently.
  */
-#ifndef FIXU_LIMITS_H
-#define FIXU_LIMITS_H
+#ifndef FIXU_FIXLIMITS_H
+#define FIXU_FIXLIMITS_H
 
 /* Largest message, wire form, 8= to the delimiter after 10=. */
 #define FIXU_MAX_MSG		(4u << 20)

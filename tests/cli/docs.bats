@@ -1,0 +1,288 @@
+#!/usr/bin/env bats
+# The documents agree with the tools: options in usage, man pages and
+# completions; the EXAMPLES of every man page run; mandoc and groff find
+# nothing to warn about; the completions complete.
+#
+# Conventions this relies on (each page says them in its leading comment):
+#   man pages  every example command is one .Dl line in EXAMPLES, and
+#              nothing else there is run; a line `.\" exit N` right before
+#              a .Dl line says the command exits N (default 0); on .Dl lines
+#              \(aq is ', \(dq is ", \e is \, \- is -, \& is nothing, and
+#              there are no bare double quotes.  Commands run from examples/
+#              with bash -o pipefail, in page order, TMPDIR a scratch dir.
+#   libfixutil.3  the .Bd -literal block of EXAMPLES is a C program.
+#   bash       the completion function _TOOL lists the options when asked
+#              to complete "-" (it is run, not parsed).
+#   zsh        one _arguments spec a line, starting '(excl)*-X or '-X.
+
+load helpers
+
+tools="fixdec fixenc"
+
+# The sorted, distinct letters of stdin, as one word.
+letters() {
+	fold -w1 | grep -E '^[A-Za-z]$' | sort -u | tr -d '\n'
+}
+
+# Option letters of a usage text: the "usage:" line and the indented "["
+# lines that continue it; [-abc] clusters and [-x arg] options.
+usage_letters() {
+	awk '/^usage:/ { u = 1; print; next }
+	    u && /^[ \t]+\[/ { print; next }
+	    { u = 0 }' "$1" |
+	    grep -oE '\[-[A-Za-z]+[] ]' | sed -E 's/^\[-//; s/.$//' | letters
+}
+
+# Every word after an Fl macro in the SYNOPSIS of a man page.
+man_letters() {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh SYNOPSIS/); next }
+	    s { for (i = 1; i < NF; i++)
+		    if ($i == "Fl" || $i == ".Fl") print $(i + 1) }' "$1" |
+	    letters
+}
+
+# The options the DESCRIPTION lists: .It Fl x.
+man_item_letters() {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh DESCRIPTION/); next }
+	    s && /^\.It Fl / { print $3 }' "$1" | letters
+}
+
+# What the bash completion offers for "TOOL -", in plain bash.
+bash_letters() {
+	bash -c 'source "$1" || exit 1
+	    COMP_WORDS=("$2" -); COMP_CWORD=1
+	    COMP_LINE="$2 -"; COMP_POINT=${#COMP_LINE}
+	    "_$2" "$2" - "$2" || true
+	    printf "%s\n" "${COMPREPLY[@]}"' bash "$1" "$2" |
+	    sed -n 's/^-\([A-Za-z]\)$/\1/p' | letters
+}
+
+# The option specs of a zsh completion.
+zsh_letters() {
+	grep -oE "^[[:space:]]*'(\([^)]*\))?\*?-[A-Za-z]" "$1" |
+	    sed 's/.*-//' | letters
+}
+
+# check_options TOOL USAGE-FILE MANPAGE BASHFILE ZSHFILE: all the same.
+check_options() {
+	local u m i b z x bad=0
+
+	u=$(usage_letters "$2")
+	m=$(man_letters "$3")
+	i=$(man_item_letters "$3")
+	b=$(bash_letters "$4" "$1")
+	z=$(zsh_letters "$5")
+	if [ -z "$u" ]; then
+		echo "$1: no options found in the usage text"
+		return 1
+	fi
+	for x in "man SYNOPSIS=$m" "man options list=$i" "bash completion=$b" \
+	    "zsh completion=$z"; do
+		if [ "${x#*=}" != "$u" ]; then
+			echo "$1: usage has -$u but ${x%%=*} has -${x#*=}"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+@test "options: usage, man SYNOPSIS, man options list, bash and zsh agree" {
+	bad=0
+	for t in $tools; do
+		"$t" -h > "$tmp/$t.usage"
+		check_options "$t" "$tmp/$t.usage" "$top/man/$t.1" \
+		    "$top/completions/bash/$t" "$top/completions/zsh/_$t" ||
+		    bad=1
+	done
+	[ "$bad" -eq 0 ]
+}
+
+@test "options: the check fails when one letter is missing anywhere" {
+	for t in $tools; do
+		u="$tmp/$t.usage" m="$top/man/$t.1"
+		b="$top/completions/bash/$t" z="$top/completions/zsh/_$t"
+		"$t" -h > "$u"
+		check_options "$t" "$u" "$m" "$b" "$z"
+
+		# usage: the first letter of the first [-...] cluster
+		sed -E '0,/\[-[A-Za-z]+\]/s/\[-[A-Za-z]([A-Za-z]*)\]/[-\1]/' \
+		    "$u" > "$tmp/u"
+		! cmp -s "$u" "$tmp/u"
+		run check_options "$t" "$tmp/u" "$m" "$b" "$z"
+		[ "$status" -ne 0 ]
+
+		# man: the first ".Op Fl x Ar arg" line of SYNOPSIS
+		awk '!d && /^\.Op Fl [A-Za-z] Ar / { d = 1; next } 1' "$m" \
+		    > "$tmp/m"
+		! cmp -s "$m" "$tmp/m"
+		run check_options "$t" "$u" "$tmp/m" "$b" "$z"
+		[ "$status" -ne 0 ]
+
+		# bash: -h from the list of options
+		sed -E "/opts=/s/ -h( |')/\1/" "$b" > "$tmp/b"
+		! cmp -s "$b" "$tmp/b"
+		run check_options "$t" "$u" "$m" "$tmp/b" "$z"
+		[ "$status" -ne 0 ]
+
+		# zsh: the spec of -h
+		sed "/)-h\[/d" "$z" > "$tmp/z"
+		! cmp -s "$z" "$tmp/z"
+		run check_options "$t" "$u" "$m" "$b" "$tmp/z"
+		[ "$status" -ne 0 ]
+	done
+}
+
+# EXAMPLES of a page as "STATUS<TAB>COMMAND" lines, escapes undone.
+examples_of() {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh EXAMPLES/); next }
+	    !s { next }
+	    /^\.\\" exit [0-9]+$/ { st = $3; next }
+	    /^\.Dl / { print (st == "" ? 0 : st) "\t" substr($0, 5) }
+	    { st = "" }' "$1" |
+	    sed -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' -e 's/\\-/-/g' \
+		-e 's/\\&//g' -e 's/\\e/\\/g'
+}
+
+# run_examples PAGE: run them all from examples/; report every failure.
+run_examples() {
+	local page="$top/man/$1" n=0 bad=0 want cmd got
+
+	grep '^\.Dl ' "$page" | grep '"' && {
+		echo "$1: a .Dl line has a bare double quote: use \\(dq"
+		return 1
+	}
+	mkdir -p "$tmp/scratch"
+	while IFS=$'\t' read -r want cmd; do
+		n=$((n + 1))
+		got=0
+		(cd "$ex" && TMPDIR="$tmp/scratch" bash -o pipefail -c "$cmd") \
+		    > "$tmp/ex.out" 2>&1 || got=$?
+		if [ "$got" -ne "$want" ]; then
+			echo "$1: exit $got, expected $want: $cmd"
+			sed 's/^/    /' "$tmp/ex.out" | head -n 20
+			bad=1
+		fi
+	done < <(examples_of "$page")
+	if [ "$n" -eq 0 ]; then
+		echo "$1: no .Dl examples found"
+		return 1
+	fi
+	echo "$1: $n examples"
+	return $bad
+}
+
+@test "fixdec.1: every EXAMPLES command runs" {
+	run_examples fixdec.1
+}
+
+@test "fixenc.1: every EXAMPLES command runs" {
+	run_examples fixenc.1
+}
+
+@test "fixdict.5: every EXAMPLES command runs" {
+	run_examples fixdict.5
+}
+
+@test "fixutil.7: every EXAMPLES command runs" {
+	run_examples fixutil.7
+}
+
+@test "examples: an expected exit status is checked" {
+	printf '%s\n' '.Sh EXAMPLES' '.\" exit 1' '.Dl fixdec -V damaged.log' \
+	    '.Dl fixdec -V damaged.log' '.Dl echo \(aqa\e|b\(aq' \
+	    '.Sh SEE ALSO' '.Dl false' > "$tmp/t.1"
+	run examples_of "$tmp/t.1"
+	[ "${lines[0]}" = "1	fixdec -V damaged.log" ]
+	[ "${lines[1]}" = "0	fixdec -V damaged.log" ]
+	[ "${lines[2]}" = "0	echo 'a\|b'" ]
+	[ "${#lines[@]}" -eq 3 ]
+	mkdir -p "$tmp/man"
+	cp "$tmp/t.1" "$tmp/man/t.1"
+	top_saved=$top
+	top=$tmp
+	run run_examples t.1
+	top=$top_saved
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"exit 1, expected 0: fixdec -V damaged.log"* ]]
+}
+
+@test "libfixutil.3: the example program compiles and runs" {
+	command -v cc > /dev/null || skip "no C compiler"
+	pkg-config --exists libxml-2.0 jansson || skip "no pkg-config data"
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh EXAMPLES/); next }
+	    s && /^\.Bd -literal/ && !done { p = 1; next }
+	    p && /^\.Ed/ { p = 0; done = 1; next }
+	    p' "$top/man/libfixutil.3" | sed 's/\\e/\\/g' > "$tmp/msgs.c"
+	[ -s "$tmp/msgs.c" ]
+	mkdir -p "$tmp/inc"
+	ln -s "$top/libfixutil" "$tmp/inc/fixutil"
+	cc -std=c11 -Wall -Wextra -Werror -I"$tmp/inc" -o "$tmp/msgs" \
+	    "$tmp/msgs.c" "$top/$build/lib/libfixutil.a" \
+	    $(pkg-config --libs libxml-2.0 jansson) -lm
+	run "$tmp/msgs" "$ex/FIX.4.4-EXEC-CLIENT1.messages.log"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 22 ]
+	[[ "${lines[2]}" == *"|35=D|{MsgType=NewOrderSingle}|"* ]]
+	run "$tmp/msgs" "$ex/damaged.log"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"bad: bad CheckSum (10): expected 178, got 000"* ]]
+}
+
+@test "mandoc -Tlint: nothing above style level" {
+	command -v mandoc > /dev/null || skip "mandoc not installed"
+	run mandoc -Tlint -W warning "$top"/man/*.[1-9]
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "man -l: groff renders every page without warnings" {
+	command -v man > /dev/null && command -v groff > /dev/null ||
+	    skip "man or groff not installed"
+	for f in "$top"/man/*.[1-9]; do
+		out=$(MANWIDTH=80 man -l --warnings "$f" 2>&1 > /dev/null)
+		[ -z "$out" ] || { echo "$f: $out"; false; }
+	done
+}
+
+@test "zsh completions: #compdef and valid syntax" {
+	for t in $tools; do
+		head -n 1 "$top/completions/zsh/_$t" | grep -qx "#compdef $t"
+	done
+	command -v zsh > /dev/null || skip "zsh not installed"
+	for t in $tools; do
+		zsh -n "$top/completions/zsh/_$t"
+	done
+}
+
+# complete TOOL WORD...: COMPREPLY, one a line, for the words given (the
+# last is the one completed), with bash-completion loaded.
+complete_with_bash_completion() {
+	bash -c 'source "$1" || exit 1
+	    source "$2" || exit 1
+	    complete -p "$3" > /dev/null || exit 1
+	    shift 2
+	    COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+	    COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+	    "_$1" "$1" "${COMP_WORDS[COMP_CWORD]}" \
+		"${COMP_WORDS[COMP_CWORD - 1]}"
+	    printf "%s\n" "${COMPREPLY[@]}"' bash "$bc" \
+	    "$top/completions/bash/$1" "$@"
+}
+
+@test "bash completion: fixdec -m Exec offers ExecutionReport" {
+	bc=/usr/share/bash-completion/bash_completion
+	[ -f "$bc" ] || skip "bash-completion not installed"
+	run complete_with_bash_completion fixdec fixdec -m Exec
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "${lines[@]}" | grep -qx ExecutionReport
+	# Without FIXUTIL_DICT_PATH the dictionaries next to the program.
+	FIXUTIL_DICT_PATH= run complete_with_bash_completion fixdec \
+	    fixdec -M D,Heart
+	[ "$output" = "D,Heartbeat" ]
+	run complete_with_bash_completion fixdec fixdec -e OrdStatusR
+	[ "$output" = "OrdStatusReqID=" ]
+	run complete_with_bash_completion fixenc fixenc -T ''
+	[ "$(echo $output)" = "0 3 6 9" ]
+}
