@@ -12,7 +12,11 @@ ex="$top/examples"
 log="$ex/FIX.4.4-EXEC-CLIENT1.messages.log"
 
 step() {
-	printf '\n\033[1m$ %s\033[0m\n' "$*"
+	if [ -t 1 ]; then
+		printf '\n\033[1m$ %s\033[0m\n' "$*"
+	else
+		printf '\n$ %s\n' "$*"
+	fi
 	sh -c "$*"
 }
 
@@ -25,7 +29,7 @@ step "fixdec -j -A -s EXEC FIX.4.4-EXEC-CLIENT1.messages.log | head -n 2"
 step "fixdec -n -p fixt-gateway.log"
 step "fixdec -V FIX.4.4-EXEC-CLIENT1.messages.log fixt-gateway.log > /dev/null"
 step "fixdec -V damaged.log"
-step "fixenc -s CLIENT1 -t EXEC -S 1 orders.txt | fixdec -n"
+step "fixenc -H -s CLIENT1 -t EXEC orders.txt | fixdec -n -V"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fixutil-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 step "fixdec -w FIX.4.4-EXEC-CLIENT1.messages.log > $tmp/wire &&

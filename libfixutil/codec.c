@@ -14,6 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "codec.h"
 #include "datatags.h"
 #include "fixlimits.h"
@@ -24,12 +28,15 @@ isdig(unsigned char c)
 	return (unsigned)(c - '0') < 10;
 }
 
-/* Bytes that may appear in a BeginString value. */
+/* Bytes that may appear in a BeginString value: [0-9A-Za-z._-]. */
+static const uint64_t beginset[4] = {
+	0x03ff600000000000ULL, 0x07fffffe87fffffeULL, 0, 0
+};
+
 static inline int
 isbegin(unsigned char c)
 {
-	return isdig(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    c == '.' || c == '_' || c == '-';
+	return (int)(beginset[c >> 6] >> (c & 63) & 1);
 }
 
 /*
@@ -48,37 +55,26 @@ load64(const char *p)
 	return x;
 }
 
-/* Index of the first byte equal to c in p[i..n), or n. */
-static inline size_t
-scan_byte(const char *p, size_t i, size_t n, unsigned char c)
-{
-	const uint64_t pat = ONES * c;
-	uint64_t x, t;
-
-	for (; i + 8 <= n; i += 8) {
-		x = load64(p + i) ^ pat;
-		t = (x - ONES) & ~x & HIGHS;
-		if (t != 0) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return i + ((size_t)__builtin_ctzll(t) >> 3);
-#else
-			break;
-#endif
-		}
-	}
-	while (i < n && (unsigned char)p[i] != c)
-		i++;
-	return i;
-}
-
-/* Sum of p[0..n) modulo 2^32, eight bytes at a time. */
+/* Sum of p[0..n) modulo 2^32, many bytes a step. */
 static inline uint32_t
 sum_bytes(const char *p, size_t n)
 {
+	uint32_t sum = 0;
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i zero = _mm_setzero_si128();
+	__m128i acc = zero;
+
+	/* psadbw adds eight bytes into each 64-bit lane: no overflow. */
+	for (; i + 16 <= n; i += 16)
+		acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(
+		    (const __m128i *)(const void *)(p + i)), zero));
+	sum = (uint32_t)_mm_cvtsi128_si32(acc) +
+	    (uint32_t)_mm_cvtsi128_si32(_mm_unpackhi_epi64(acc, acc));
+#else
 	const uint64_t lo = 0x00ff00ff00ff00ffULL;
 	uint64_t acc, x;
-	uint32_t sum = 0;
-	size_t i = 0, k;
+	size_t k;
 
 	while (i + 8 <= n) {
 		/* Four 16-bit lanes take 510 a step: fold before they wrap. */
@@ -91,9 +87,66 @@ sum_bytes(const char *p, size_t n)
 		    ((acc >> 16) & 0x0000ffff0000ffffULL);
 		sum += (uint32_t)(acc + (acc >> 32));
 	}
+#endif
 	for (; i < n; i++)
 		sum += (unsigned char)p[i];
 	return sum;
+}
+
+/*
+ * Bit k set when p[base + k] is the delimiter, for the 64 bytes from base
+ * (fewer at the end of the input).  The parser finds each field's end with
+ * one count-trailing-zeros on this mask instead of a scan per field.
+ */
+static inline uint64_t
+delim_mask(const char *p, size_t n, size_t base, char delim)
+{
+	uint64_t m = 0;
+	size_t k;
+
+	if (base + 64 <= n) {
+#if defined(__SSE2__)
+		const __m128i d = _mm_set1_epi8(delim);
+
+		for (k = 0; k < 4; k++)
+			m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+			    (const void *)(p + base + 16 * k)), d)) << (16 * k);
+		return m;
+#else
+		const uint64_t pat = ONES * (unsigned char)delim;
+		const uint64_t low7 = ONES * 0x7f;
+		uint64_t x, z;
+
+		for (k = 0; k < 8; k++) {
+			x = load64(p + base + 8 * k) ^ pat;
+			z = ~(((x & low7) + low7) | x | low7);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			m |= (((z >> 7) * 0x0102040810204080ULL) >> 56) <<
+			    (8 * k);
+#else
+			for (size_t j = 0; j < 8; j++)
+				m |= (uint64_t)(p[base + 8 * k + j] == delim) <<
+				    (8 * k + j);
+#endif
+		}
+		return m;
+#endif
+	}
+	k = 0;
+#if defined(__SSE2__)
+	{
+		const __m128i d = _mm_set1_epi8(delim);
+
+		for (; base + k + 16 <= n; k += 16)
+			m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+			    (const void *)(p + base + k)), d)) << k;
+	}
+#endif
+	for (; base + k < n && k < 64; k++)
+		m |= (uint64_t)(p[base + k] == delim) << k;
+	return m;
 }
 
 /* ---- length/data pairs ------------------------------------------------ */
@@ -214,6 +267,10 @@ find_start(const char *p, size_t n, size_t from)
 	const char *q;
 	size_t i = from, k;
 
+	/* The usual case: the message starts right here. */
+	if (n - from >= 5 && memcmp(p + from, pat, 5) == 0 &&
+	    (from == 0 || !isdig((unsigned char)p[from - 1])))
+		return from;
 	while (i < n) {
 		if ((q = memchr(p + i, '8', n - i)) == NULL)
 			return n;
@@ -489,9 +546,9 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
     const struct fixu_lenmap *lm, int flags, struct fixu_diag *d)
 {
 	const unsigned char *u = (const unsigned char *)p;
-	size_t i = 0, start, v, e, dlen = 0;
+	size_t i = 0, start, v, e, dlen = 0, mbase;
 	uint32_t t, dtag = 0, sumall;
-	uint64_t t64 = 0;
+	uint64_t t64 = 0, mask;
 	struct fixu_field *f;
 	size_t csoff, k;
 	int rc;
@@ -506,6 +563,8 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	m->sum_declared = m->sum_real = 0;
 	m->i_msgtype = 0;
 	m->ndata = 0;
+	mbase = 0;
+	mask = delim_mask(p, n, 0, delim);
 	while (i < n) {
 		unsigned c;
 
@@ -527,8 +586,25 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 				    "%zu bytes long", t, dlen);
 			e = v + dlen;
 			m->ndata++;
-		} else
-			e = scan_byte(p, v, n, (unsigned char)delim);
+		} else {
+			/* The next delimiter at or after v, from the masks. */
+			for (e = v;;) {
+				uint64_t mm;
+
+				if (e - mbase >= 64) {
+					mbase = e;
+					mask = delim_mask(p, n, e, delim);
+				}
+				if ((mm = mask >> (e - mbase)) != 0) {
+					e += (size_t)__builtin_ctzll(mm);
+					break;
+				}
+				if ((e = mbase + 64) >= n) {
+					e = n;
+					break;
+				}
+			}
+		}
 		dtag = 0;
 		if (m->nf == m->cap && (rc = grow(m)) < 0)
 			return fixu_diag_set(d, rc, start, t, FIXU_REJ_NONE,
@@ -827,25 +903,36 @@ int
 fixu_build_add(struct fixu_builder *bld, uint32_t tag, const char *v, size_t n)
 {
 	struct fixu_buf *b = &bld->b;
-	char tmp[12];
-	size_t k = sizeof(tmp);
+	size_t k, i;
+	char *o, *q;
 	int rc;
 
 	if (tag == 0)
 		return FIXU_ETAG;
-	tmp[--k] = '=';
+	k = tag < 10 ? 1 : tag < 100 ? 2 : tag < 1000 ? 3 : tag < 10000 ? 4 :
+	    tag < 100000 ? 5 : 10;
+	if (k == 10)
+		for (k = 6, i = 1000000; tag >= i && k < 10; k++, i *= 10)
+			continue;
+	if (b->cap - b->len < k + n + 2 &&
+	    (rc = fixu_buf_reserve(b, k + n + 2)) < 0)
+		return rc;
+	o = b->p + b->len;
+	q = o + k;
 	do {
-		tmp[--k] = (char)('0' + tag % 10);
+		*--q = (char)('0' + tag % 10);
 		tag /= 10;
 	} while (tag != 0);
-	if (b->cap - b->len < sizeof(tmp) - k + n + 1 &&
-	    (rc = fixu_buf_reserve(b, sizeof(tmp) - k + n + 1)) < 0)
-		return rc;
-	memcpy(b->p + b->len, tmp + k, sizeof(tmp) - k);
-	b->len += sizeof(tmp) - k;
-	memcpy(b->p + b->len, v, n);
-	b->len += n;
-	b->p[b->len++] = bld->delim;
+	o += k;
+	*o++ = '=';
+	/* Most values are short: a loop beats a call to memcpy. */
+	if (n <= 16)
+		for (i = 0; i < n; i++)
+			o[i] = v[i];
+	else
+		memcpy(o, v, n);
+	o[n] = bld->delim;
+	b->len += k + n + 2;
 	bld->nfields++;
 	return 0;
 }
@@ -874,8 +961,31 @@ fixu_build_add_time(struct fixu_builder *bld, uint32_t tag,
     const struct timespec *ts, int decimals)
 {
 	char tmp[32];
-	size_t n = fixu_time_fmt(tmp, ts, decimals);
+	size_t n;
+	long ns;
+	int k;
 
+	/* Messages come many a second: format the date and time once. */
+	if (bld->tsec != (int64_t)ts->tv_sec + 1) {
+		struct timespec whole = { ts->tv_sec, 0 };
+
+		(void)fixu_time_fmt(tmp, &whole, 0);
+		memcpy(bld->tdate, tmp, 17);
+		bld->tsec = (int64_t)ts->tv_sec + 1;
+	}
+	memcpy(tmp, bld->tdate, 17);
+	n = 17;
+	if (decimals == 3 || decimals == 6 || decimals == 9) {
+		tmp[n++] = '.';
+		ns = ts->tv_nsec;
+		for (k = 0; k < 9 - decimals; k++)
+			ns /= 10;
+		for (k = decimals - 1; k >= 0; k--) {
+			tmp[n + (size_t)k] = (char)('0' + ns % 10);
+			ns /= 10;
+		}
+		n += (size_t)decimals;
+	}
 	return fixu_build_add(bld, tag, tmp, n);
 }
 

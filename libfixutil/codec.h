@@ -126,6 +126,8 @@ struct fixu_builder {
 	size_t		body;	/* offset of the body in b */
 	uint32_t	nfields; /* body fields so far: one delimiter each */
 	char		delim;
+	int64_t		tsec;	/* second whose text tdate holds, +1 */
+	char		tdate[17]; /* "YYYYMMDD-HH:MM:SS" of tsec - 1 */
 };
 
 void	fixu_build_init(struct fixu_builder *);

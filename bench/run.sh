@@ -1,0 +1,364 @@
+#!/bin/sh
+# bench/run.sh -- the figures `make bench` prints; see bench/README.
+#
+#   sh bench/run.sh [BUILD]        (BUILD defaults to build)
+#
+# Builds the bench programs into BUILD/bench/ from BUILD/lib/libfixutil.a,
+# generates the traffic logs there once (kept for the next run), then
+# measures: (a) libfixutil ns per message, (b) the log, (c) fixdec MB/s
+# against tr(1) and QuickFIX C++ on the same file in the same run, (d)
+# fixdec peak RSS.  Every figure is printed with its unit and written as
+# key=value to BUILD/bench/results.txt.  Nothing here passes or fails: a
+# figure that cannot be measured is reported as skipped, with the reason.
+#
+# Environment: MICRO_N (iterations per run, 5000000), MICRO_RUNS (5),
+# LOG_N (messages in the big log, 1000000), RUNS (best of, 3), CC, CXX.
+
+set -u
+
+B=${1:-build}
+OUT=$B/bench
+LIB=$B/lib/libfixutil.a
+FIXDEC=$B/bin/fixdec
+MICRO_N=${MICRO_N:-5000000}
+MICRO_RUNS=${MICRO_RUNS:-5}
+LOG_N=${LOG_N:-1000000}
+RUNS=${RUNS:-3}
+CC=${CC:-cc}
+CXX=${CXX:-g++}
+GNUTIME=/usr/bin/time
+RES=$OUT/results.txt
+
+mkdir -p "$OUT" || exit 5
+: > "$RES.tmp" || exit 5
+
+# The Makefile's flags; -iquote so that <err.h> stays the system's err(3)
+# header and not libfixutil/err.h.
+CFLAGS_B="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+ -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ -Wno-format-nonliteral -O2 -g -iquote libfixutil"
+PKG_LIBS=$(pkg-config --libs libxml-2.0 sqlite3 libsodium jansson 2>/dev/null)
+
+kv() {	# key value: record a figure for results.txt
+	printf '%s=%s\n' "$1" "$2" >> "$RES.tmp"
+}
+
+line() {	# label figure...: one aligned report line
+	label=$1
+	shift
+	printf '  %-40s %s\n' "$label" "$*"
+}
+
+# stale TARGET DEP...: true when TARGET is missing or older than a DEP.
+stale() {
+	t=$1
+	shift
+	[ -e "$t" ] || return 0
+	for d in "$@"; do
+		[ -e "$d" ] && [ "$d" -nt "$t" ] && return 0
+	done
+	return 1
+}
+
+# build NAME CMD...: run a compile, log to OUT/NAME-build.log; 0 on success.
+build() {
+	name=$1
+	shift
+	if "$@" > "$OUT/$name-build.log" 2>&1; then
+		return 0
+	fi
+	echo "bench: $name did not build; see $OUT/$name-build.log" >&2
+	return 1
+}
+
+now_ns() {
+	date +%s%N
+}
+
+# best_wall INPUT CMD...: run CMD < INPUT > /dev/null RUNS times; print the
+# fastest wall time in ns, or nothing when CMD failed.
+best_wall() {
+	in=$1
+	shift
+	best=
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		t0=$(now_ns)
+		"$@" < "$in" > /dev/null 2> "$OUT/last-stderr" || return 1
+		t1=$(now_ns)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then
+			best=$dt
+		fi
+		i=$((i + 1))
+	done
+	echo "$best"
+}
+
+calc() {	# awk expression -> number
+	awk "BEGIN { printf \"%s\", $1 }" < /dev/null
+}
+
+mbps() {	# bytes ns -> MB/s (MB = 10^6 bytes)
+	calc "sprintf(\"%.1f\", $1 * 1000 / $2)"
+}
+
+ratio() {	# a b -> a/b, or "n/a" when either is missing
+	case "$1$2" in
+	*skipped*|"") echo "n/a"; return ;;
+	esac
+	calc "sprintf(\"%.2f\", $1 / $2)"
+}
+
+# ---- header -----------------------------------------------------------------
+
+cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo 2>/dev/null |
+    head -n 1)
+[ -n "$cpu" ] || cpu=unknown
+ncpu=$(nproc 2>/dev/null || echo unknown)
+ccver=$($CC --version 2>/dev/null | head -n 1)
+echo "fixutil bench, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "machine: $ncpu CPUs, $cpu, $(uname -sr)"
+echo "compiler: $ccver"
+kv nproc "$ncpu"
+kv cpu_model "$cpu"
+kv kernel "$(uname -sr)"
+
+if [ ! -f "$LIB" ]; then
+	echo "bench: $LIB missing: run make all first" >&2
+	exit 5
+fi
+
+# ---- build the bench programs ----------------------------------------------
+
+have_genlog=0 have_micro=0 have_qf=0
+if stale "$OUT/genlog" bench/genlog.c "$LIB"; then
+	build genlog $CC $CFLAGS_B -o "$OUT/genlog" bench/genlog.c "$LIB" \
+	    $PKG_LIBS -lm && have_genlog=1
+else
+	have_genlog=1
+fi
+if stale "$OUT/micro" bench/micro.c "$LIB"; then
+	build micro $CC $CFLAGS_B -o "$OUT/micro" bench/micro.c "$LIB" \
+	    $PKG_LIBS -lm && have_micro=1
+else
+	have_micro=1
+fi
+# QuickFIX 1.15's headers use dynamic exception specifications, which
+# C++17 removed; C++14 is the newest standard they compile under.
+if stale "$OUT/qf_parse" bench/qf_parse.cpp; then
+	build qf_parse $CXX -O2 -std=c++14 -Wall -Wno-deprecated \
+	    -o "$OUT/qf_parse" bench/qf_parse.cpp -lquickfix -lpthread &&
+	    have_qf=1
+else
+	have_qf=1
+fi
+
+# ---- a) micro-benchmarks ----------------------------------------------------
+
+echo
+if [ "$have_micro" = 1 ] &&
+    "$OUT/micro" -n "$MICRO_N" -r "$MICRO_RUNS" -d dicts > "$OUT/micro.out" \
+    2> "$OUT/micro.err"; then
+	get() { sed -n "s/^$1=//p" "$OUT/micro.out"; }
+	mb=$(get msg_bytes)
+	echo "a) libfixutil on one $mb-byte FIX.4.4 NewOrderSingle," \
+	    "best of $MICRO_RUNS runs x $MICRO_N (goal <= 150 ns each)"
+	line "parse (fixu_frame + fixu_msg_parse)" "$(get parse_ns) ns/msg"
+	line "validate (FIX44.xml, FIXU_V_ALL)" "$(get validate_ns) ns/msg"
+	line "parse + validate" "$(get parse_validate_ns) ns/msg"
+	line "encode (begin + 15 adds + finish)" "$(get encode_ns) ns/msg"
+	for k in parse_ns validate_ns parse_validate_ns encode_ns; do
+		kv "micro_$k" "$(get $k)"
+	done
+	kv micro_msg_bytes "$mb"
+	kv micro_iterations "$MICRO_N"
+	kv micro_runs "$MICRO_RUNS"
+else
+	why="micro did not build: $(grep -m 1 -o \
+	    'error: .*\|undefined reference to .*' "$OUT/micro-build.log")"
+	[ "$have_micro" = 1 ] && why="micro failed: $(head -n 1 "$OUT/micro.err")"
+	echo "a) libfixutil micro-benchmarks"
+	line "parse, validate, encode" "skipped ($why)"
+	kv micro_parse_ns skipped
+fi
+
+# ---- b) the logs ------------------------------------------------------------
+
+BIG=$OUT/traffic-$LOG_N.qf.log
+SMALL=$OUT/traffic-100000.qf.log
+gen() {	# count file
+	if [ -s "$2" ] && ! stale "$2" "$OUT/genlog"; then
+		return 0
+	fi
+	"$OUT/genlog" -n "$1" -f qf -o "$2.tmp" && mv "$2.tmp" "$2"
+}
+echo
+if [ "$have_genlog" = 1 ] && gen "$LOG_N" "$BIG" && gen 100000 "$SMALL"; then
+	bytes=$(wc -c < "$BIG" | tr -d ' ')
+	echo "b) log: $BIG"
+	line "format" "QuickFIX file log, SOH inside, seed 1"
+	line "messages" "$LOG_N"
+	line "size" "$(calc "sprintf(\"%.1f\", $bytes / 1e6)") MB" \
+	    "($(calc "sprintf(\"%.1f\", $bytes / $LOG_N)") bytes/line)"
+	soh=$(printf '\001')
+	line "mix" "$(grep -ao "${soh}35=[^$soh]*" "$BIG" | sort | uniq -c |
+	    awk '{ sub(/^.35=/, "", $2); printf "%s%s %d", s, $2, $1; s = ", " }')"
+	kv log_file "$BIG"
+	kv log_messages "$LOG_N"
+	kv log_bytes "$bytes"
+	have_log=1
+else
+	echo "b) log: skipped (genlog did not build or failed)"
+	have_log=0
+fi
+
+# ---- c) throughput ----------------------------------------------------------
+
+echo
+if [ "$have_log" = 1 ]; then
+	echo "c) throughput on the $LOG_N-message log, best of $RUNS," \
+	    "file in page cache (MB = 10^6 bytes)"
+	cat "$BIG" > /dev/null
+
+	trns=$(best_wall "$BIG" tr '\001' '|') || trns=
+	[ -n "$trns" ] || { echo "bench: tr failed" >&2; exit 5; }
+	tr_mbps=$(mbps "$bytes" "$trns")
+	line "tr '\\001' '|'" "$tr_mbps MB/s" \
+	    "($(calc "sprintf(\"%.3f\", $trns / 1e9)") s)"
+	kv tr_mbps "$tr_mbps"
+
+	fd_mbps=skipped fj_mbps=skipped
+	for mode in default json; do
+		if [ "$mode" = json ]; then
+			set -- -j "$BIG"
+			label="fixdec -j"
+		else
+			set -- "$BIG"
+			label="fixdec"
+		fi
+		if [ ! -x "$FIXDEC" ]; then
+			line "$label" "skipped (fixdec not built)"
+			continue
+		fi
+		"$FIXDEC" "$@" < /dev/null > /dev/null 2> "$OUT/last-stderr"
+		rc=$?
+		if [ "$rc" != 0 ]; then
+			line "$label" "skipped (fixdec exited $rc:" \
+			    "$(head -c 60 "$OUT/last-stderr" | head -n 1))"
+			continue
+		fi
+		if ! ns=$(best_wall /dev/null "$FIXDEC" "$@"); then
+			line "$label" "skipped (fixdec failed on a rerun)"
+			continue
+		fi
+		m=$(mbps "$bytes" "$ns")
+		line "$label" "$m MB/s" \
+		    "($(calc "sprintf(\"%.3f\", $ns / 1e9)") s)"
+		if [ "$mode" = json ]; then fj_mbps=$m; else fd_mbps=$m; fi
+	done
+	kv fixdec_mbps "$fd_mbps"
+	kv fixdec_json_mbps "$fj_mbps"
+
+	qf_mbps=skipped qv_mbps=skipped qe_mbps=skipped
+	if [ "$have_qf" = 1 ]; then
+		for mode in parse validate encode; do
+			case $mode in
+			parse)	 flags= ;	label="QuickFIX Message(s, dd, true)" ;;
+			validate) flags=-V ;	label="QuickFIX + DataDictionary::validate" ;;
+			encode)	 flags="-V -e" ; label="QuickFIX + validate + toString()" ;;
+			esac
+			best=
+			i=0
+			while [ "$i" -lt "$RUNS" ]; do
+				"$OUT/qf_parse" $flags -d dicts/FIX44.xml "$BIG" \
+				    > "$OUT/qf.out" 2> "$OUT/qf.err" || break
+				s=$(sed -n 's/^seconds=//p' "$OUT/qf.out")
+				if [ -z "$best" ] ||
+				    [ "$(calc "$s < $best")" = 1 ]; then
+					best=$s
+				fi
+				i=$((i + 1))
+			done
+			if [ -z "$best" ]; then
+				line "$label" "skipped (qf_parse failed:" \
+				    "$(head -n 1 "$OUT/qf.err"))"
+				continue
+			fi
+			n=$(sed -n 's/^messages=//p' "$OUT/qf.out")
+			bad=$(sed -n 's/^bad=//p' "$OUT/qf.out")
+			dict=$(sed -n 's/^dict=//p' "$OUT/qf.out")
+			m=$(calc "sprintf(\"%.1f\", $bytes / $best / 1e6)")
+			line "$label" "$m MB/s ($best s," \
+			    "$(calc "sprintf(\"%.0f\", $best * 1e9 / $n)") ns/msg," \
+			    "$n msgs, $bad rejected, dict $dict)"
+			[ "$dict" = none ] &&
+			    line "" "NOTE: without dictionary:" \
+				"$(sed -n 's/^dict_error=//p' "$OUT/qf.out")"
+			[ "$bad" != 0 ] && line "" "first rejection:" \
+			    "$(sed -n 's/^first_error=//p' "$OUT/qf.out")"
+			case $mode in
+			parse)	 qf_mbps=$m ;;
+			validate) qv_mbps=$m ;;
+			encode)	 qe_mbps=$m ;;
+			esac
+		done
+	else
+		line "QuickFIX C++" "skipped (qf_parse did not build)"
+	fi
+	kv qf_mbps "$qf_mbps"
+	kv qf_validate_mbps "$qv_mbps"
+	kv qf_validate_encode_mbps "$qe_mbps"
+
+	echo "  ratios:"
+	r1=$(ratio "$fd_mbps" "$tr_mbps")
+	r2=$(ratio "$fj_mbps" "$tr_mbps")
+	r3=$(ratio "$fd_mbps" "$qf_mbps")
+	r4=$(ratio "$fd_mbps" "$qv_mbps")
+	r5=$(ratio "$fj_mbps" "$qf_mbps")
+	line "fixdec / tr" "$r1 (goal >= 0.5)"
+	line "fixdec -j / tr" "$r2"
+	line "fixdec / QuickFIX parse" "$r3 (goal >= 5)"
+	line "fixdec / QuickFIX parse+validate" "$r4"
+	line "fixdec -j / QuickFIX parse" "$r5"
+	kv ratio_fixdec_tr "$r1"
+	kv ratio_fixdec_json_tr "$r2"
+	kv ratio_fixdec_qf "$r3"
+	kv ratio_fixdec_qf_validate "$r4"
+	kv ratio_fixdec_json_qf "$r5"
+else
+	echo "c) throughput: skipped (no log)"
+fi
+
+# ---- d) memory --------------------------------------------------------------
+
+echo
+echo "d) fixdec peak RSS (GNU time %M)"
+rss_big=skipped rss_small=skipped
+if [ "$have_log" != 1 ]; then
+	line "1M and 100k logs" "skipped (no log)"
+elif [ ! -x "$FIXDEC" ]; then
+	line "1M and 100k logs" "skipped (fixdec not built)"
+elif [ ! -x "$GNUTIME" ]; then
+	line "1M and 100k logs" "skipped ($GNUTIME missing: apt-get install time)"
+else
+	for f in "$SMALL" "$BIG"; do
+		if "$GNUTIME" -f %M -o "$OUT/rss" "$FIXDEC" "$f" > /dev/null \
+		    2> /dev/null; then
+			r=$(tail -n 1 "$OUT/rss")
+		else
+			r=skipped
+		fi
+		if [ "$f" = "$BIG" ]; then rss_big=$r; else rss_small=$r; fi
+	done
+	line "$LOG_N-message log" "$rss_big KB"
+	line "100000-message log" "$rss_small KB"
+	line "ratio" "$(ratio "$rss_big" "$rss_small")"
+fi
+kv fixdec_rss_kb_big "$rss_big"
+kv fixdec_rss_kb_100k "$rss_small"
+
+mv "$RES.tmp" "$RES"
+echo
+echo "key=value figures: $RES"
+exit 0
