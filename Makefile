@@ -110,7 +110,7 @@ deps-bench:
 
 check: deps-check
 	@$(MAKE) --no-print-directory all tests
-	@sh tests/run.sh $(BUILD)
+	@FIXU_SANITIZE='$(SANITIZE)' sh tests/run.sh $(BUILD)
 
 tests: $(UNITS) $(FUZZDRV) $(BINS)
 

@@ -344,15 +344,13 @@ encode_file(struct run *r, const char *path)
 	cmd_in_close(&in);
 }
 
-/* Dictionary for names: -D, or dicts/ for the BeginString; none is fine. */
+/* Dictionary for names: -D, or dicts/ by each line's BeginString. */
 static void
 load_dicts(struct opts *o, struct fixu_encode *e, struct fixu_dict **own,
     struct fixu_dicts **set)
 {
-	const struct fixu_dict *tr = NULL, *app = NULL;
 	struct fixu_diag d;
 	char msg[300];
-	const char *v = o->begin ? o->begin : "FIX.4.4";
 
 	if (o->nodict)
 		return;
@@ -364,16 +362,10 @@ load_dicts(struct opts *o, struct fixu_encode *e, struct fixu_dict **own,
 		e->tr = e->app = *own;
 		return;
 	}
+	/* Each line is read with the dictionary of its own BeginString. */
 	if (fixu_dicts_new(set, NULL) < 0)
 		return;
-	if (fixu_dicts_get(*set, v, &tr, &d) < 0)
-		return;
-	app = tr;
-	if (strcmp(v, "FIXT.1.1") == 0 &&
-	    fixu_dicts_get(*set, "FIX.5.0SP2", &app, &d) < 0)
-		app = NULL;
-	e->tr = tr;
-	e->app = app;
+	e->dicts = *set;
 }
 
 int

@@ -1001,6 +1001,81 @@ fail:
 	    rc == FIXU_ELIMIT ? "message too long" : "building the message");
 }
 
+/*
+ * The value after the first of the keys in p[0..n) ("8=" at the start of
+ * a readable line, "|1128=", "\"BeginString\":\"" in JSON ...), up to the
+ * next delimiter, '|' or '"'.  A look ahead, so that names in the line are
+ * read with the dictionary of the line's own version.
+ */
+static size_t
+peek(const char *p, size_t n, const char *const *keys, char *out,
+    size_t cap)
+{
+	size_t i, j, k, klen;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		klen = strlen(keys[k]);
+		for (i = 0; i + klen <= n; i++) {
+			if (memcmp(p + i, keys[k], klen) != 0)
+				continue;
+			if (klen > 2 && keys[k][0] == '8' && i != 0)
+				continue;
+			i += klen;
+			for (j = 0; i + j < n && j + 1 < cap; j++) {
+				char c = p[i + j];
+
+				if (c == '|' || c == '"' || c == FIXU_SOH ||
+				    c == ';' || c == '^' || c == ',' || c == ' ')
+					break;
+				out[j] = c;
+			}
+			out[j] = '\0';
+			return j;
+		}
+	}
+	out[0] = '\0';
+	return 0;
+}
+
+static void
+pick_dicts(struct fixu_encode *e, const char *line, size_t n)
+{
+	static const char *const bkeys[] = { "8=", "BeginString=",
+	    "\"BeginString\":\"", "\"8\":\"", NULL };
+	static const char *const akeys[] = { "1128=", "ApplVerID=",
+	    "\"ApplVerID\":\"", "\"1128\":\"", NULL };
+	struct fixu_diag d;
+	char bs[40], av[40];
+	const char *ver;
+
+	e->tr = e->app = NULL;
+	if (peek(line, n, bkeys, bs, sizeof(bs)) == 0 ||
+	    (line[0] != '{' && strncmp(line, "8=", 2) != 0 &&
+	    strncmp(line, "BeginString=", 12) != 0))
+		ver = e->begin != NULL ? e->begin : "FIX.4.4";
+	else
+		ver = bs;
+	if (fixu_dicts_get(e->dicts, ver, &e->tr, &d) < 0) {
+		e->tr = NULL;
+		return;
+	}
+	e->app = e->tr;
+	if (strcmp(ver, "FIXT.1.1") == 0) {
+		ver = e->applverid != NULL ? e->applverid : "FIX.5.0SP2";
+		if (peek(line, n, akeys, av, sizeof(av)) > 0) {
+			/* A description such as FIX50_SP2 stands for "9". */
+			const struct fixu_dfield *df = fixu_dict_field(e->tr,
+			    1128);
+			const char *val = df != NULL ? fixu_dict_enum_byname(df,
+			    av, strlen(av)) : NULL;
+
+			ver = val != NULL ? val : av;
+		}
+		if (fixu_dicts_get(e->dicts, ver, &e->app, &d) < 0)
+			e->app = e->tr;
+	}
+}
+
 int
 fixu_text_encode(struct fixu_encode *e, const char *line, size_t n,
     struct fixu_str *out, struct fixu_diag *d)
@@ -1026,6 +1101,8 @@ fixu_text_encode(struct fixu_encode *e, const char *line, size_t n,
 	if (s == n)
 		return fixu_diag_set(d, FIXU_ESYNTAX, s, 0, FIXU_REJ_NONE,
 		    "empty line");
+	if (e->dicts != NULL)
+		pick_dicts(e, line + s, n - s);
 	if (line[s] == '{')
 		rc = fixu_text__encode_json(e, line, n, d);
 	else

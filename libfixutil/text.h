@@ -110,6 +110,13 @@ struct fixu_encode {
 	const struct fixu_dict	*tr;	/* names and enum descriptions on */
 	const struct fixu_dict	*app;	/* input; NULL: numbers only */
 	/*
+	 * When set, tr and app are chosen for each line from the line's own
+	 * BeginString (or begin), and for FIXT.1.1 its ApplVerID (1128) or
+	 * applverid (NULL: FIX.5.0SP2).  Borrowed.
+	 */
+	struct fixu_dicts	*dicts;
+	const char		*applverid;
+	/*
 	 * Header fields to fill: each one the line lacks is inserted right
 	 * after MsgType (35), in this order; one the line has is kept, or
 	 * its value replaced in place with FIXU_ENC_HDR_REPLACE.  Values are

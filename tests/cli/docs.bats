@@ -216,7 +216,9 @@ run_examples() {
 	[ -s "$tmp/msgs.c" ]
 	mkdir -p "$tmp/inc"
 	ln -s "$top/libfixutil" "$tmp/inc/fixutil"
-	cc -std=c11 -Wall -Wextra -Werror -I"$tmp/inc" -o "$tmp/msgs" \
+	# The sanitizer build's library needs its runtime linked in too.
+	cc -std=c11 -Wall -Wextra -Werror ${FIXU_SANITIZE:+-fsanitize=$FIXU_SANITIZE} \
+	    -I"$tmp/inc" -o "$tmp/msgs" \
 	    "$tmp/msgs.c" "$top/$build/lib/libfixutil.a" \
 	    $(pkg-config --libs libxml-2.0 jansson) -lm
 	run "$tmp/msgs" "$ex/FIX.4.4-EXEC-CLIENT1.messages.log"
