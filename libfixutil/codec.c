@@ -46,7 +46,7 @@ isbegin(unsigned char c)
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
 
-static inline uint64_t
+static inline __attribute__((unused)) uint64_t
 load64(const char *p)
 {
 	uint64_t x;
