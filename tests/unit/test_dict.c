@@ -238,7 +238,7 @@ test_load_errors(void)
 {
 	struct fixu_dict *d;
 	struct fixu_diag dg;
-	char *big, *p;
+	struct fixu_buf bb;
 	int rc, i;
 
 	rc = fixu_dict_load(&d, DATA "malformed.xml", &dg);
@@ -309,40 +309,39 @@ test_load_errors(void)
 	    "</fields></fix>", 4, "unexpected element", "unknown element");
 
 	/* Groups nested deeper than FIXU_MAX_GROUP_DEPTH. */
-	big = malloc(64 * 1024);
-	p = big;
-	p += sprintf(p, HEAD "<messages><message name='H' msgtype='0'>\n");
+	fixu_buf_init(&bb, 1u << 20);
+	(void)fixu_buf_printf(&bb, HEAD "<messages><message name='H' msgtype='0'>\n");
 	for (i = 0; i < FIXU_MAX_GROUP_DEPTH + 1; i++)
-		p += sprintf(p, "<group name='No%d' required='N'>"
+		(void)fixu_buf_printf(&bb, "<group name='No%d' required='N'>"
 		    "<field name='F%d' required='N'/>\n", i, i);
 	for (i = 0; i < FIXU_MAX_GROUP_DEPTH + 1; i++)
-		p += sprintf(p, "</group>");
-	p += sprintf(p, "</message></messages>\n<fields>\n");
+		(void)fixu_buf_printf(&bb, "</group>");
+	(void)fixu_buf_printf(&bb, "</message></messages>\n<fields>\n");
 	for (i = 0; i < FIXU_MAX_GROUP_DEPTH + 1; i++)
-		p += sprintf(p, "<field number='%d' name='No%d' "
+		(void)fixu_buf_printf(&bb, "<field number='%d' name='No%d' "
 		    "type='NUMINGROUP'/><field number='%d' name='F%d' "
 		    "type='STRING'/>\n", 1000 + i, i, 2000 + i, i);
-	p += sprintf(p, "</fields></fix>\n");
-	rc = fixu_dict_load_mem(&d, big, (size_t)(p - big), "deep", &dg);
+	(void)fixu_buf_printf(&bb, "</fields></fix>\n");
+	rc = fixu_dict_load_mem(&d, bb.p, bb.len, "deep", &dg);
 	ok(rc == FIXU_EDICT && strstr(dg.msg, "deeper") != NULL,
 	    "groups nested too deep (%s)", dg.msg);
 
 	/* Components that include the next one twice: 2^30 fields. */
-	p = big;
-	p += sprintf(p, HEAD "<messages><message name='H' msgtype='0'>"
+	fixu_buf_reset(&bb);
+	(void)fixu_buf_printf(&bb, HEAD "<messages><message name='H' msgtype='0'>"
 	    "<component name='C0' required='N'/></message></messages>\n"
 	    "<components>\n");
 	for (i = 0; i < 30; i++)
-		p += sprintf(p, "<component name='C%d'><field name='TestReqID' "
+		(void)fixu_buf_printf(&bb, "<component name='C%d'><field name='TestReqID' "
 		    "required='N'/><component name='C%d' required='N'/>"
 		    "<component name='C%d' required='N'/></component>\n", i,
 		    i + 1, i + 1);
-	p += sprintf(p, "<component name='C30'/></components>\n" FLDS
+	(void)fixu_buf_printf(&bb, "<component name='C30'/></components>\n" FLDS
 	    "</fields></fix>\n");
-	rc = fixu_dict_load_mem(&d, big, (size_t)(p - big), "exp", &dg);
+	rc = fixu_dict_load_mem(&d, bb.p, bb.len, "exp", &dg);
 	ok(rc == FIXU_EDICT && dg.off > 0, "exponential components refused "
 	    "(%s)", dg.msg);
-	free(big);
+	fixu_buf_fini(&bb);
 }
 
 /* Random and mutated input must never crash the loader. */
