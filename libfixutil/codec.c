@@ -142,6 +142,15 @@ delim_mask(const char *p, size_t n, size_t base, char delim)
 			m |= (uint64_t)(uint16_t)_mm_movemask_epi8(
 			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
 			    (const void *)(p + base + k)), d)) << k;
+		if (base + k < n && n >= 16) {
+			/* The last bytes: one load ending at n, shifted. */
+			size_t r = n - (base + k);
+			uint32_t last = (uint32_t)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)
+			    (const void *)(p + n - 16)), d));
+
+			return m | ((uint64_t)(last >> (16 - r)) << k);
+		}
 	}
 #endif
 	for (; base + k < n && k < 64; k++)
@@ -574,8 +583,8 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 			t64 = t64 * 10 + c;
 			i++;
 		}
-		if (i == n || u[i] != '=' || i == start || i - start > 10 ||
-		    t64 == 0 || t64 > FIXU_MAX_TAG || u[start] == '0')
+		if (i == n || u[i] != '=' || i - start - 1 >= 10 ||
+		    t64 - 1 >= FIXU_MAX_TAG || u[start] == '0')
 			return tag_error(p, n, start, i, delim, d);
 		t = (uint32_t)t64;
 		v = ++i;
