@@ -32,7 +32,15 @@
 	X(ENOTFOUND,	15, "not found") \
 	X(EINVAL,	16, "invalid argument") \
 	X(ESYNTAX,	17, "syntax error") \
-	X(EIO,		18, "I/O error")
+	X(EIO,		18, "I/O error") \
+	X(EBUSY,	19, "busy") \
+	X(EFENCED,	20, "fenced: the lease token is no longer current") \
+	X(ESCHEMA,	21, "store schema is newer than this program") \
+	X(ECORRUPT,	22, "store is corrupt") \
+	X(EFULL,	23, "disk full") \
+	X(EREADONLY,	24, "store is read-only") \
+	X(EAUTH,	25, "authentication failed") \
+	X(EEXIST,	26, "already exists")
 
 enum fixu_err {
 	FIXU_OK = 0,

@@ -13,5 +13,7 @@
 #include "codec.h"
 #include "dict.h"
 #include "text.h"
+#include "cfg.h"
+#include "store.h"
 
 #endif

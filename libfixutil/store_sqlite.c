@@ -1,0 +1,1562 @@
+/*
+ * store_sqlite.c -- the SQLite backend of the session store.
+ *
+ * One database file in WAL mode: readers never wait for the writer, one
+ * writer at a time takes the lock with BEGIN IMMEDIATE and a busy timeout.
+ * Every statement that runs per message is prepared once per handle
+ * (SQLITE_PREPARE_PERSISTENT) and reused, so an append costs one INSERT and
+ * one UPDATE by primary key; nothing at open scans a table, so opening a
+ * store of any size costs a few page reads.  Needs SQLite 3.24 or later
+ * (prepare_v3, UPSERT).
+ *
+ * The schema (PRAGMA user_version = 1), the source of fixstore(5):
+ *
+ * sessions -- one row per FIX session, never deleted.
+ *   id			INTEGER PRIMARY KEY; referenced by every other table
+ *   begin_string	BeginString (8), e.g. FIX.4.4 or FIXT.1.1
+ *   sender		SenderCompID (49) of our side
+ *   target		TargetCompID (56) of the counterparty
+ *   qualifier		SessionQualifier, '' when none; the four form
+ *			UNIQUE(begin_string, sender, target, qualifier)
+ *   created_ns		CLOCK_REALTIME nanoseconds of creation
+ *   epoch		current sequence epoch, from 1; a reset adds one
+ *   next_out		next MsgSeqNum to send in the current epoch
+ *   next_in		next MsgSeqNum expected in the current epoch
+ *   online		1 while an engine has the session logged on
+ *   last_activity_ns	time of the last append or online change; 0 never
+ *   nmsg_in, nmsg_out	messages of the current epoch per direction, and
+ *   nmsg_all		of every epoch; kept by append, reset and purge in
+ *			the same transaction, so listings never count rows
+ *   chain		32 bytes: hash chain value after the last message
+ *   anchor		32 bytes: chain value before the first message kept
+ *			(zeros until a purge deletes the oldest messages)
+ *
+ * messages -- every message of every session, both directions.
+ *   id			INTEGER PRIMARY KEY (the rowid): storage order
+ *   session		sessions.id
+ *   epoch		sequence epoch the message belongs to
+ *   dir		0 received (inbound), 1 sent (outbound)
+ *   seq		MsgSeqNum (34)
+ *   time_ns		CLOCK_REALTIME nanoseconds when stored
+ *   msgtype		MsgType (35)
+ *   possdup		1 when PossDupFlag (43) is Y
+ *   raw		the message exactly as on the wire
+ *   hash		32 bytes: BLAKE2b-256(previous chain value ||
+ *			le64 epoch || dir byte || le64 seq || le64 time_ns ||
+ *			raw), the chain value after this message
+ *   Indexes (session, epoch, dir, seq) and (session, time_ns), not unique
+ *   on purpose: a duplicate is kept and reported by verify; and (session),
+ *   which SQLite keeps in rowid order, so a dump or a follow of one session
+ *   streams in storage order without sorting and without scanning other
+ *   sessions' messages.
+ *
+ * epochs -- one row per epoch of a session, the first made with it.
+ *   session, epoch	PRIMARY KEY
+ *   started_ns		CLOCK_REALTIME nanoseconds
+ *   reason		why it started ("created", the reset's reason)
+ *   prior_next_out	next numbers of the epoch before (0 for the first)
+ *   prior_next_in
+ *
+ * events -- administrative log (logon, logout, gap, reject, reset ...).
+ *   id			INTEGER PRIMARY KEY: order
+ *   session, time_ns, kind, text
+ *
+ * leases -- named leases with fencing tokens.
+ *   name		PRIMARY KEY
+ *   holder		who holds it, '' when free
+ *   token		fencing token of the current or last holder
+ *   acquired_ns	CLOCK_MONOTONIC nanoseconds of the holder's host
+ *   renewed_ns, expires_ns	likewise; expired when expires_ns <= now
+ *
+ * lease_tokens -- one row (id 1): last, the largest token ever issued.  It
+ *   only grows, so every grant of any lease gets a larger token.
+ *
+ * credentials -- Logon credentials a counterparty must present.
+ *   session		PRIMARY KEY, sessions.id
+ *   username		Username (553)
+ *   hash		crypto_pwhash_str() string (argon2id) of Password (554)
+ *   updated_ns		CLOCK_REALTIME nanoseconds
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "err.h"
+#include "store.h"
+#include "store_int.h"
+
+#ifndef SQLITE_OPEN_EXRESCODE
+#define SQLITE_OPEN_EXRESCODE	0	/* before 3.37: extended codes below */
+#endif
+
+/* ---- schema and migrations ----------------------------------------------- */
+
+/* Version 0 (no schema) to 1. */
+static const char *const mig_v1[] = {
+	"CREATE TABLE sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" begin_string TEXT NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" target TEXT NOT NULL,"
+	" qualifier TEXT NOT NULL DEFAULT '',"
+	" created_ns INTEGER NOT NULL,"
+	" epoch INTEGER NOT NULL DEFAULT 1,"
+	" next_out INTEGER NOT NULL DEFAULT 1,"
+	" next_in INTEGER NOT NULL DEFAULT 1,"
+	" online INTEGER NOT NULL DEFAULT 0,"
+	" last_activity_ns INTEGER NOT NULL DEFAULT 0,"
+	" nmsg_in INTEGER NOT NULL DEFAULT 0,"
+	" nmsg_out INTEGER NOT NULL DEFAULT 0,"
+	" nmsg_all INTEGER NOT NULL DEFAULT 0,"
+	" chain BLOB NOT NULL,"
+	" anchor BLOB NOT NULL,"
+	" UNIQUE (begin_string, sender, target, qualifier))",
+	"CREATE TABLE messages ("
+	" id INTEGER PRIMARY KEY,"
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" epoch INTEGER NOT NULL,"
+	" dir INTEGER NOT NULL CHECK (dir IN (0, 1)),"
+	" seq INTEGER NOT NULL,"
+	" time_ns INTEGER NOT NULL,"
+	" msgtype TEXT NOT NULL,"
+	" possdup INTEGER NOT NULL DEFAULT 0,"
+	" raw BLOB NOT NULL,"
+	" hash BLOB NOT NULL)",
+	"CREATE INDEX messages_seq ON messages(session, epoch, dir, seq)",
+	"CREATE INDEX messages_time ON messages(session, time_ns)",
+	"CREATE INDEX messages_session ON messages(session)",
+	"CREATE TABLE epochs ("
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" epoch INTEGER NOT NULL,"
+	" started_ns INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" prior_next_out INTEGER NOT NULL,"
+	" prior_next_in INTEGER NOT NULL,"
+	" PRIMARY KEY (session, epoch))",
+	"CREATE TABLE events ("
+	" id INTEGER PRIMARY KEY,"
+	" session INTEGER NOT NULL REFERENCES sessions(id),"
+	" time_ns INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" text TEXT NOT NULL)",
+	"CREATE INDEX events_session ON events(session, id)",
+	"CREATE TABLE leases ("
+	" name TEXT PRIMARY KEY,"
+	" holder TEXT NOT NULL DEFAULT '',"
+	" token INTEGER NOT NULL,"
+	" acquired_ns INTEGER NOT NULL,"
+	" renewed_ns INTEGER NOT NULL,"
+	" expires_ns INTEGER NOT NULL)",
+	"CREATE TABLE lease_tokens ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" last INTEGER NOT NULL)",
+	"INSERT INTO lease_tokens VALUES (1, 0)",
+	"CREATE TABLE credentials ("
+	" session INTEGER PRIMARY KEY REFERENCES sessions(id),"
+	" username TEXT NOT NULL,"
+	" hash TEXT NOT NULL,"
+	" updated_ns INTEGER NOT NULL)",
+	NULL
+};
+
+/*
+ * migrations[v] takes a store from version v to v + 1; all steps from the
+ * file's version up run in one transaction, with user_version set at the
+ * end, so a migration is applied whole or not at all.  A schema change
+ * adds an array here and raises FIXU_STORE_SCHEMA.
+ */
+static const char *const *const migrations[FIXU_STORE_SCHEMA] = {
+	mig_v1,
+};
+
+/* ---- prepared statements ------------------------------------------------- */
+
+#define SESS_COLS \
+	"s.id, s.begin_string, s.sender, s.target, s.qualifier," \
+	" s.created_ns, s.epoch, s.next_out, s.next_in, s.online," \
+	" s.last_activity_ns, s.nmsg_in, s.nmsg_out, s.nmsg_all, s.chain," \
+	" s.anchor, EXISTS (SELECT 1 FROM credentials c" \
+	" WHERE c.session = s.id)"
+#define MSG_COLS \
+	"m.id, m.session, m.epoch, m.dir, m.seq, m.time_ns, m.msgtype," \
+	" m.possdup, m.raw, m.hash"
+#define LEASE_COLS \
+	"name, holder, token, acquired_ns, renewed_ns, expires_ns"
+
+enum {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_FENCE,
+	ST_SESS_SID, ST_SESS_ID, ST_SESS_LIST, ST_SESS_ADD, ST_EPOCH_ADD,
+	ST_MSG_ADD, ST_MSG_SESS,
+	ST_NEXT_OUT, ST_NEXT_IN, ST_ONLINE, ST_EPOCH_NEW, ST_EPOCH_SESS,
+	ST_EVENT_ADD, ST_EVENTS, ST_EPOCHS,
+	ST_LEASE_GET, ST_LEASE_LIST, ST_TOKEN_BUMP, ST_TOKEN_GET,
+	ST_LEASE_PUT, ST_LEASE_RENEW, ST_LEASE_RELEASE, ST_LEASE_BREAK,
+	ST_CRED_SET, ST_CRED_CLEAR, ST_CRED_GET,
+	ST_N
+};
+
+static const char *const stmt_sql[ST_N] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_FENCE] = "SELECT holder, token FROM leases WHERE name = ?1",
+	[ST_SESS_SID] = "SELECT " SESS_COLS " FROM sessions s"
+	    " WHERE begin_string = ?1 AND sender = ?2 AND target = ?3"
+	    " AND qualifier = ?4",
+	[ST_SESS_ID] = "SELECT " SESS_COLS " FROM sessions s WHERE id = ?1",
+	[ST_SESS_LIST] = "SELECT " SESS_COLS " FROM sessions s ORDER BY id",
+	[ST_SESS_ADD] = "INSERT INTO sessions (begin_string, sender, target,"
+	    " qualifier, created_ns, chain, anchor)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, zeroblob(32), zeroblob(32))",
+	[ST_EPOCH_ADD] = "INSERT INTO epochs VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_MSG_ADD] = "INSERT INTO messages (session, epoch, dir, seq,"
+	    " time_ns, msgtype, possdup, raw, hash)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	/* ?1 id, ?2 chain, ?3 epoch, ?4 dir, ?5 seq, ?6 time */
+	[ST_MSG_SESS] = "UPDATE sessions SET chain = ?2,"
+	    " nmsg_all = nmsg_all + 1,"
+	    " nmsg_in = nmsg_in + (?3 = epoch AND ?4 = 0),"
+	    " nmsg_out = nmsg_out + (?3 = epoch AND ?4 = 1),"
+	    " next_in = CASE WHEN ?3 = epoch AND ?4 = 0 AND ?5 >= next_in"
+	    "  THEN ?5 + 1 ELSE next_in END,"
+	    " next_out = CASE WHEN ?3 = epoch AND ?4 = 1 AND ?5 >= next_out"
+	    "  THEN ?5 + 1 ELSE next_out END,"
+	    " last_activity_ns = max(last_activity_ns, ?6)"
+	    " WHERE id = ?1",
+	[ST_NEXT_OUT] = "UPDATE sessions SET next_out = ?2 WHERE id = ?1",
+	[ST_NEXT_IN] = "UPDATE sessions SET next_in = ?2 WHERE id = ?1",
+	[ST_ONLINE] = "UPDATE sessions SET online = ?2,"
+	    " last_activity_ns = max(last_activity_ns, ?3) WHERE id = ?1",
+	[ST_EPOCH_NEW] = "INSERT INTO epochs SELECT id, epoch + 1, ?2, ?3,"
+	    " next_out, next_in FROM sessions WHERE id = ?1",
+	[ST_EPOCH_SESS] = "UPDATE sessions SET epoch = epoch + 1,"
+	    " next_out = 1, next_in = 1, nmsg_in = 0, nmsg_out = 0"
+	    " WHERE id = ?1",
+	[ST_EVENT_ADD] = "INSERT INTO events (session, time_ns, kind, text)"
+	    " VALUES (?1, ?2, ?3, ?4)",
+	[ST_EVENTS] = "SELECT time_ns, kind, text FROM events"
+	    " WHERE session = ?1 ORDER BY id",
+	[ST_EPOCHS] = "SELECT epoch, started_ns, reason FROM epochs"
+	    " WHERE session = ?1 ORDER BY epoch",
+	[ST_LEASE_GET] = "SELECT " LEASE_COLS " FROM leases WHERE name = ?1",
+	[ST_LEASE_LIST] = "SELECT " LEASE_COLS " FROM leases ORDER BY name",
+	[ST_TOKEN_BUMP] = "UPDATE lease_tokens SET last = max(last, ?1) + 1"
+	    " WHERE id = 1",
+	[ST_TOKEN_GET] = "SELECT last FROM lease_tokens WHERE id = 1",
+	[ST_LEASE_PUT] = "INSERT INTO leases VALUES (?1, ?2, ?3, ?4, ?4, ?5)"
+	    " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+	    " token = excluded.token, acquired_ns = excluded.acquired_ns,"
+	    " renewed_ns = excluded.renewed_ns,"
+	    " expires_ns = excluded.expires_ns",
+	[ST_LEASE_RENEW] = "UPDATE leases SET renewed_ns = ?3,"
+	    " expires_ns = ?4 WHERE name = ?1 AND token = ?2 AND holder <> ''",
+	[ST_LEASE_RELEASE] = "UPDATE leases SET holder = '', expires_ns = 0"
+	    " WHERE name = ?1 AND token = ?2 AND holder <> ''",
+	[ST_LEASE_BREAK] = "UPDATE leases SET holder = '', expires_ns = 0"
+	    " WHERE name = ?1",
+	[ST_CRED_SET] = "INSERT INTO credentials VALUES (?1, ?2, ?3, ?4)"
+	    " ON CONFLICT (session) DO UPDATE SET username = excluded.username,"
+	    " hash = excluded.hash, updated_ns = excluded.updated_ns",
+	[ST_CRED_CLEAR] = "DELETE FROM credentials WHERE session = ?1",
+	[ST_CRED_GET] = "SELECT username, hash FROM credentials"
+	    " WHERE session = ?1",
+};
+
+struct sq {
+	sqlite3		*db;
+	const char	*path;		/* the caller's; outlives us */
+	int		 in_txn;
+	sqlite3_stmt	*st[ST_N];
+	sqlite3_stmt	*range;		/* last range statement, reused */
+	char		*range_sql;
+	struct fixu_buf	 sql;		/* scratch for built statements */
+};
+
+/* ---- errors -------------------------------------------------------------- */
+
+static int
+sq_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return FIXU_EBUSY;
+	case SQLITE_FULL:
+		return FIXU_EFULL;
+	case SQLITE_READONLY:
+		return FIXU_EREADONLY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return FIXU_ECORRUPT;
+	case SQLITE_NOMEM:
+		return FIXU_ENOMEM;
+	case SQLITE_CONSTRAINT:
+		return FIXU_EEXIST;
+	default:
+		return FIXU_EIO;
+	}
+}
+
+/* Map the connection's last error to a code and say what failed. */
+static int
+sq_err(struct sq *b, int rc, const char *what, struct fixu_diag *d)
+{
+	int xrc = b->db != NULL ? sqlite3_extended_errcode(b->db) : rc;
+	int code = sq_code(rc), e;
+
+	if ((xrc & 0xff) != (rc & 0xff))
+		xrc = rc;
+	/* A quota or a file size limit is a full disk to the user too. */
+	if (code == FIXU_EIO && b->db != NULL &&
+	    ((e = sqlite3_system_errno(b->db)) == ENOSPC || e == EFBIG
+#ifdef EDQUOT
+	    || e == EDQUOT
+#endif
+	    ))
+		code = FIXU_EFULL;
+	return fixu_diag_set(d, code, SIZE_MAX, 0, FIXU_REJ_NONE,
+	    "%s: %s: %s (SQLite %d)", b->path, what,
+	    b->db != NULL ? sqlite3_errmsg(b->db) : sqlite3_errstr(rc), xrc);
+}
+
+static int
+sq_stmt(struct sq *b, int i, sqlite3_stmt **out, struct fixu_diag *d)
+{
+	int rc;
+
+	if (b->st[i] == NULL) {
+		rc = sqlite3_prepare_v3(b->db, stmt_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &b->st[i], NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(b, rc, "prepare", d);
+	}
+	*out = b->st[i];
+	return 0;
+}
+
+/*
+ * The statement of a walk (a listing that calls back per row).  A callback
+ * may start the same walk again, say list sessions and, for each, list
+ * sessions; the cached statement is busy then, so the inner walk gets one
+ * of its own, finalised by walk_end().
+ */
+static int
+walk_stmt(struct sq *b, int i, sqlite3_stmt **out, int *own,
+    struct fixu_diag *d)
+{
+	int rc;
+
+	*own = 0;
+	if (b->st[i] == NULL || !sqlite3_stmt_busy(b->st[i]))
+		return sq_stmt(b, i, out, d);
+	rc = sqlite3_prepare_v2(b->db, stmt_sql[i], -1, out, NULL);
+	if (rc != SQLITE_OK)
+		return sq_err(b, rc, "prepare", d);
+	*own = 1;
+	return 0;
+}
+
+static void
+walk_end(sqlite3_stmt *s, int own)
+{
+	if (own)
+		sqlite3_finalize(s);
+	else {
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+}
+
+/* Run a statement that returns no rows; reset it. */
+static int
+sq_done(struct sq *b, sqlite3_stmt *s, const char *what, struct fixu_diag *d)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sq_err(b, rc, what, d);
+	return 0;
+}
+
+static int
+bind_text(sqlite3_stmt *s, int i, const char *t)
+{
+	return sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+}
+
+/* Copy a column's text into a fixed array; long text is an error. */
+static int
+col_copy(sqlite3_stmt *s, int i, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	size_t len = (size_t)sqlite3_column_bytes(s, i);
+
+	if (t == NULL)
+		len = 0;
+	if (len >= n) {
+		dst[0] = '\0';
+		return FIXU_ELIMIT;
+	}
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static void
+col_hash(sqlite3_stmt *s, int i, uint8_t *dst)
+{
+	const void *p = sqlite3_column_blob(s, i);
+
+	if (p != NULL && sqlite3_column_bytes(s, i) == FIXU_HASHLEN)
+		memcpy(dst, p, FIXU_HASHLEN);
+	else
+		memset(dst, 0, FIXU_HASHLEN);
+}
+
+/* ---- open and close ------------------------------------------------------ */
+
+static int
+sq_exec(struct sq *b, const char *sql, struct fixu_diag *d)
+{
+	int rc = sqlite3_exec(b->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_err(b, rc, sql, d);
+	return 0;
+}
+
+static int
+sq_int(struct sq *b, const char *sql, int64_t *v, struct fixu_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(b->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_err(b, rc, sql, d);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*v = 0;
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		rc = sq_err(b, rc, sql, d);
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int
+sq_migrate(struct sq *b, int64_t *ver, struct fixu_diag *d)
+{
+	const char *const *step;
+	char sql[64];
+	int64_t v;
+	int rc, n;
+
+	if ((rc = sq_exec(b, "BEGIN IMMEDIATE", d)) < 0)
+		return rc;
+	/* Another process may have migrated while we waited for the lock. */
+	if ((rc = sq_int(b, "PRAGMA user_version", &v, d)) < 0)
+		goto fail;
+	if (v > FIXU_STORE_SCHEMA) {
+		rc = fixu_diag_set(d, FIXU_ESCHEMA, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "%s: schema version %lld is newer than %d", b->path,
+		    (long long)v, FIXU_STORE_SCHEMA);
+		goto fail;
+	}
+	for (; v < FIXU_STORE_SCHEMA; v++) {
+		for (step = migrations[v]; *step != NULL; step++) {
+			rc = sqlite3_exec(b->db, *step, NULL, NULL, NULL);
+			if (rc != SQLITE_OK) {
+				rc = sq_err(b, rc, "schema migration", d);
+				if (rc == FIXU_EIO || rc == FIXU_EEXIST)
+					rc = fixu_diag_set(d, FIXU_ESCHEMA,
+					    SIZE_MAX, 0, FIXU_REJ_NONE,
+					    "%s: migrating from version %lld: "
+					    "%s", b->path, (long long)v,
+					    sqlite3_errmsg(b->db));
+				goto fail;
+			}
+		}
+	}
+	n = snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    FIXU_STORE_SCHEMA);
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		rc = fixu_diag_set(d, FIXU_ELIMIT, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "pragma too long");
+		goto fail;
+	}
+	if ((rc = sq_exec(b, sql, d)) < 0)
+		goto fail;
+	if ((rc = sq_exec(b, "COMMIT", d)) < 0)
+		goto fail;
+	*ver = v;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(b->db))
+		(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void sq_close(void *);
+
+static int
+sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
+    struct fixu_diag *d)
+{
+	struct sq *b;
+	struct stat sb;
+	int64_t ver;
+	int rc, flags, ro = o->readonly != 0;
+
+	*bhp = NULL;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return fixu_diag_set(d, FIXU_ENOMEM, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "out of memory");
+	b->path = o->path;
+	fixu_buf_init(&b->sql, 1u << 16);
+	if (stat(o->path, &sb) < 0) {
+		if (errno != ENOENT || !o->create || ro) {
+			rc = fixu_diag_set(d, errno == ENOENT ? FIXU_ENOTFOUND :
+			    FIXU_EIO, SIZE_MAX, 0, FIXU_REJ_NONE, "%s: %s",
+			    o->path, strerror(errno));
+			goto fail;
+		}
+	}
+	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	flags |= ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
+	    (o->create ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(o->path, &b->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sq_err(b, rc, "open", d);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(b->db, 1);
+	sqlite3_busy_timeout(b->db, o->busy_ms > 0 ? o->busy_ms : 5000);
+	/* The first read of the file: junk shows here as SQLITE_NOTADB. */
+	if ((rc = sq_int(b, "PRAGMA user_version", &ver, d)) < 0)
+		goto fail;
+	if (ver > FIXU_STORE_SCHEMA) {
+		rc = fixu_diag_set(d, FIXU_ESCHEMA, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "%s: schema version %lld is newer than %d, the version "
+		    "this program knows", o->path, (long long)ver,
+		    FIXU_STORE_SCHEMA);
+		goto fail;
+	}
+	if (sqlite3_db_readonly(b->db, "main") == 1)
+		ro = 1;
+	if (ver < FIXU_STORE_SCHEMA) {
+		if (ver == 0 && !o->create) {
+			rc = fixu_diag_set(d, FIXU_ENOTFOUND, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "%s: not a fixutil store (no "
+			    "schema)", o->path);
+			goto fail;
+		}
+		if (ro) {
+			rc = fixu_diag_set(d, FIXU_EREADONLY, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "%s: schema version %lld needs "
+			    "migrating to %d, but the store is read-only",
+			    o->path, (long long)ver, FIXU_STORE_SCHEMA);
+			goto fail;
+		}
+	}
+	if (!ro) {
+		sqlite3_stmt *s = NULL;
+		const unsigned char *mode;
+
+		rc = sqlite3_prepare_v2(b->db, "PRAGMA journal_mode = WAL", -1,
+		    &s, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
+		    (mode = sqlite3_column_text(s, 0)) != NULL &&
+		    strcmp((const char *)mode, "wal") == 0)
+			rc = SQLITE_OK;
+		else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_finalize(s);
+		if (rc != SQLITE_OK) {
+			rc = sq_err(b, rc, "journal_mode = WAL", d);
+			goto fail;
+		}
+		rc = sq_exec(b, o->durability == FIXU_DUR_NORMAL ?
+		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+		    d);
+		if (rc < 0)
+			goto fail;
+	}
+	if ((rc = sq_exec(b, "PRAGMA foreign_keys = ON", d)) < 0)
+		goto fail;
+	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
+		goto fail;
+	*readonly = ro;
+	*bhp = b;
+	return 0;
+fail:
+	sq_close(b);
+	return rc;
+}
+
+static void
+sq_close(void *bh)
+{
+	struct sq *b = bh;
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < ST_N; i++)
+		sqlite3_finalize(b->st[i]);
+	sqlite3_finalize(b->range);
+	free(b->range_sql);
+	if (b->db != NULL) {
+		if (!sqlite3_get_autocommit(b->db))
+			(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close_v2(b->db);
+	}
+	fixu_buf_fini(&b->sql);
+	free(b);
+}
+
+/* ---- the batch ----------------------------------------------------------- */
+
+static int
+sq_begin(void *bh, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (b->in_txn)
+		return 0;
+	if ((rc = sq_stmt(b, ST_BEGIN, &s, d)) < 0)
+		return rc;
+	if ((rc = sq_done(b, s, "begin", d)) < 0)
+		return rc;
+	b->in_txn = 1;
+	return 0;
+}
+
+static void
+sq_rollback(void *bh)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+
+	b->in_txn = 0;
+	if (sqlite3_get_autocommit(b->db))
+		return;
+	if (sq_stmt(b, ST_ROLLBACK, &s, NULL) == 0 &&
+	    sq_done(b, s, "rollback", NULL) == 0)
+		return;
+	(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+sq_commit(void *bh, const char *fence, uint64_t token, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc, ok = 0;
+
+	if (!b->in_txn)
+		return 0;
+	if (fence != NULL) {
+		if ((rc = sq_stmt(b, ST_FENCE, &s, d)) < 0)
+			goto fail;
+		bind_text(s, 1, fence);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			const unsigned char *h = sqlite3_column_text(s, 0);
+
+			ok = h != NULL && h[0] != '\0' &&
+			    (uint64_t)sqlite3_column_int64(s, 1) == token;
+		} else if (rc != SQLITE_DONE) {
+			rc = sq_err(b, rc, "fence check", d);
+			sqlite3_reset(s);
+			goto fail;
+		}
+		sqlite3_reset(s);
+		if (!ok) {
+			rc = fixu_diag_set(d, FIXU_EFENCED, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "lease %s: token %llu is no longer "
+			    "current; batch rolled back", fence,
+			    (unsigned long long)token);
+			goto fail;
+		}
+	}
+	if ((rc = sq_stmt(b, ST_COMMIT, &s, d)) < 0)
+		goto fail;
+	if ((rc = sq_done(b, s, "commit", d)) < 0)
+		goto fail;
+	b->in_txn = 0;
+	return 0;
+fail:
+	sq_rollback(b);
+	return rc;
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static int
+sess_row(sqlite3_stmt *s, struct fixu_be_sess *o)
+{
+	struct fixu_sess *x = &o->s;
+
+	memset(o, 0, sizeof(*o));
+	x->id = sqlite3_column_int64(s, 0);
+	if (col_copy(s, 1, x->sid.begin, sizeof(x->sid.begin)) < 0 ||
+	    col_copy(s, 2, x->sid.sender, sizeof(x->sid.sender)) < 0 ||
+	    col_copy(s, 3, x->sid.target, sizeof(x->sid.target)) < 0 ||
+	    col_copy(s, 4, x->sid.qualifier, sizeof(x->sid.qualifier)) < 0)
+		return FIXU_ECORRUPT;
+	x->created_ns = sqlite3_column_int64(s, 5);
+	x->epoch = (uint32_t)sqlite3_column_int64(s, 6);
+	x->next_out = (uint64_t)sqlite3_column_int64(s, 7);
+	x->next_in = (uint64_t)sqlite3_column_int64(s, 8);
+	x->online = sqlite3_column_int(s, 9);
+	x->last_activity_ns = sqlite3_column_int64(s, 10);
+	x->nmsg_in = (uint64_t)sqlite3_column_int64(s, 11);
+	x->nmsg_out = (uint64_t)sqlite3_column_int64(s, 12);
+	x->nmsg_all = (uint64_t)sqlite3_column_int64(s, 13);
+	col_hash(s, 14, o->chain);
+	col_hash(s, 15, o->anchor);
+	x->has_passwd = sqlite3_column_int(s, 16);
+	return 0;
+}
+
+static int
+sq_sess_get(void *bh, const struct fixu_sessid *sid, int64_t id,
+    struct fixu_be_sess *out, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, sid != NULL ? ST_SESS_SID : ST_SESS_ID, &s,
+	    d)) < 0)
+		return rc;
+	if (sid != NULL) {
+		bind_text(s, 1, sid->begin);
+		bind_text(s, 2, sid->sender);
+		bind_text(s, 3, sid->target);
+		bind_text(s, 4, sid->qualifier);
+	} else
+		sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (sess_row(s, out) < 0)
+			rc = fixu_diag_set(d, FIXU_ECORRUPT, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "%s: session row with overlong "
+			    "names", b->path);
+		else
+			rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = fixu_diag_set(d, FIXU_ENOTFOUND, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "no such session");
+	else
+		rc = sq_err(b, rc, "session lookup", d);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+sq_sess_add(void *bh, const struct fixu_sessid *sid, int64_t now_ns,
+    int64_t *id, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_SESS_ADD, &s, d)) < 0)
+		return rc;
+	bind_text(s, 1, sid->begin);
+	bind_text(s, 2, sid->sender);
+	bind_text(s, 3, sid->target);
+	bind_text(s, 4, sid->qualifier);
+	sqlite3_bind_int64(s, 5, now_ns);
+	if ((rc = sq_done(b, s, "add session", d)) < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(b->db);
+	if ((rc = sq_stmt(b, ST_EPOCH_ADD, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_int64(s, 2, 1);
+	sqlite3_bind_int64(s, 3, now_ns);
+	bind_text(s, 4, "created");
+	sqlite3_bind_int64(s, 5, 0);
+	sqlite3_bind_int64(s, 6, 0);
+	return sq_done(b, s, "add epoch", d);
+}
+
+static int
+sq_sess_list(void *bh, int (*fn)(const struct fixu_be_sess *, void *),
+    void *arg, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct fixu_be_sess o;
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0, own;
+
+	if ((rc = walk_stmt(b, ST_SESS_LIST, &s, &own, d)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (sess_row(s, &o) < 0)
+			continue;
+		if ((r = fn(&o, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_err(b, rc, "list sessions", d);
+	walk_end(s, own);
+	return r;
+}
+
+static int
+sq_sess_update(void *bh, int64_t id, const struct fixu_be_upd *u,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (u->what & FIXU_BE_NEW_EPOCH) {
+		if ((rc = sq_stmt(b, ST_EPOCH_NEW, &s, d)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, u->now_ns);
+		bind_text(s, 3, u->reason != NULL ? u->reason : "");
+		if ((rc = sq_done(b, s, "new epoch", d)) < 0)
+			return rc;
+		if ((rc = sq_stmt(b, ST_EPOCH_SESS, &s, d)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		if ((rc = sq_done(b, s, "new epoch", d)) < 0)
+			return rc;
+	}
+	if (u->what & FIXU_BE_NEXT_OUT) {
+		if ((rc = sq_stmt(b, ST_NEXT_OUT, &s, d)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)u->next_out);
+		if ((rc = sq_done(b, s, "set next", d)) < 0)
+			return rc;
+	}
+	if (u->what & FIXU_BE_NEXT_IN) {
+		if ((rc = sq_stmt(b, ST_NEXT_IN, &s, d)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)u->next_in);
+		if ((rc = sq_done(b, s, "set next", d)) < 0)
+			return rc;
+	}
+	if (u->what & FIXU_BE_ONLINE) {
+		if ((rc = sq_stmt(b, ST_ONLINE, &s, d)) < 0)
+			return rc;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2, u->online != 0);
+		sqlite3_bind_int64(s, 3, u->now_ns);
+		if ((rc = sq_done(b, s, "set online", d)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+static int
+sq_append(void *bh, const struct fixu_rec *r, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_MSG_ADD, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->session);
+	sqlite3_bind_int64(s, 2, r->epoch);
+	sqlite3_bind_int(s, 3, r->dir);
+	sqlite3_bind_int64(s, 4, (int64_t)r->seq);
+	sqlite3_bind_int64(s, 5, r->time_ns);
+	sqlite3_bind_text(s, 6, r->msgtype.n > 0 ? r->msgtype.p : "",
+	    (int)r->msgtype.n, SQLITE_STATIC);
+	sqlite3_bind_int(s, 7, r->possdup != 0);
+	sqlite3_bind_blob(s, 8, r->raw.n > 0 ? r->raw.p : "", (int)r->raw.n,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob(s, 9, r->hash, FIXU_HASHLEN, SQLITE_STATIC);
+	rc = sq_done(b, s, "append", d);
+	sqlite3_clear_bindings(s);
+	if (rc < 0)
+		return rc;
+	if ((rc = sq_stmt(b, ST_MSG_SESS, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->session);
+	sqlite3_bind_blob(s, 2, r->hash, FIXU_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, r->epoch);
+	sqlite3_bind_int(s, 4, r->dir);
+	sqlite3_bind_int64(s, 5, (int64_t)r->seq);
+	sqlite3_bind_int64(s, 6, r->time_ns);
+	return sq_done(b, s, "append", d);
+}
+
+/* Values bound to a built statement, in order. */
+struct binds {
+	int		 n;
+	int		 text[80];
+	int64_t		 i[80];
+	const char	*t[80];
+	size_t		 tn[80];
+};
+
+static int
+bind_i64(struct binds *v, struct fixu_buf *sql, const char *frag, int64_t x)
+{
+	if (v->n >= 80)
+		return FIXU_ELIMIT;
+	v->text[v->n] = 0;
+	v->i[v->n++] = x;
+	return fixu_buf_puts(sql, frag);
+}
+
+/*
+ * The WHERE clause of q into sql, values into v.  With hint, epoch and dir
+ * are written "+m.epoch" so they cannot choose the index: a rowid-order
+ * read without sequence bounds then streams from messages_session instead
+ * of sorting the whole session.
+ */
+static int
+build_where(const struct fixu_query *q, struct fixu_buf *sql,
+    struct binds *v, int purge, int hint)
+{
+	const char *p, *e, *end, *ep = hint ? " AND +m.epoch" : " AND m.epoch";
+	int rc = 0, first = 1;
+
+	rc |= fixu_buf_puts(sql, " WHERE 1");
+	if (q->session != 0)
+		rc |= bind_i64(v, sql, " AND m.session = ?", q->session);
+	if (q->epoch == 0) {
+		rc |= fixu_buf_puts(sql, ep);
+		if (q->session != 0)
+			rc |= bind_i64(v, sql, " = (SELECT epoch "
+			    "FROM sessions WHERE id = ?)", q->session);
+		else
+			rc |= fixu_buf_puts(sql, " = (SELECT "
+			    "epoch FROM sessions s WHERE s.id = m.session)");
+	} else if (q->epoch > 0) {
+		rc |= fixu_buf_puts(sql, ep);
+		rc |= bind_i64(v, sql, " = ?", q->epoch);
+	}
+	if (!purge) {
+		if (q->dir >= 0)
+			rc |= bind_i64(v, sql, hint ? " AND +m.dir = ?" :
+			    " AND m.dir = ?", q->dir);
+		if (q->seq_from > 0)
+			rc |= bind_i64(v, sql, " AND m.seq >= ?",
+			    (int64_t)q->seq_from);
+		if (q->seq_to > 0)
+			rc |= bind_i64(v, sql, " AND m.seq <= ?",
+			    (int64_t)q->seq_to);
+		if (q->time_from != 0)
+			rc |= bind_i64(v, sql, " AND m.time_ns >= ?",
+			    q->time_from);
+		if (q->after_rowid > 0)
+			rc |= bind_i64(v, sql, " AND m.id > ?",
+			    q->after_rowid);
+	}
+	if (q->time_to != 0)
+		rc |= bind_i64(v, sql, " AND m.time_ns < ?", q->time_to);
+	if (q->upto_rowid > 0)
+		rc |= bind_i64(v, sql, " AND m.id <= ?", q->upto_rowid);
+	if (!purge && q->msgtype != NULL) {
+		rc |= fixu_buf_puts(sql, " AND m.msgtype IN (");
+		end = q->msgtype + strlen(q->msgtype);
+		for (p = q->msgtype; p <= end; p = e + 1) {
+			if ((e = memchr(p, ',', (size_t)(end - p))) == NULL)
+				e = end;
+			if (e == p)
+				continue;
+			if (v->n >= 80)
+				return FIXU_ELIMIT;
+			v->text[v->n] = 1;
+			v->t[v->n] = p;
+			v->tn[v->n++] = (size_t)(e - p);
+			rc |= fixu_buf_puts(sql, first ? "?" : ", ?");
+			first = 0;
+		}
+		if (first)
+			rc |= fixu_buf_puts(sql, "''");
+		rc |= fixu_buf_putc(sql, ')');
+	}
+	return rc != 0 ? FIXU_ELIMIT : 0;
+}
+
+static void
+bind_all(sqlite3_stmt *s, const struct binds *v)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (v->text[i])
+			sqlite3_bind_text(s, i + 1, v->t[i], (int)v->tn[i],
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(s, i + 1, v->i[i]);
+}
+
+static int
+sq_range(void *bh, const struct fixu_query *q, int order,
+    int (*fn)(const struct fixu_rec *, void *), void *arg,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct binds v;
+	struct fixu_rec r;
+	sqlite3_stmt *s = NULL;
+	const void *p;
+	int rc, ret = 0, own = 0;
+
+	v.n = 0;
+	fixu_buf_reset(&b->sql);
+	rc = fixu_buf_puts(&b->sql, "SELECT " MSG_COLS " FROM messages m");
+	if (rc == 0)
+		rc = build_where(q, &b->sql, &v, 0, order ==
+		    FIXU_BE_ORDER_ROWID && q->session != 0 &&
+		    q->seq_from == 0 && q->seq_to == 0);
+	if (rc == 0)
+		rc = fixu_buf_puts(&b->sql, order == FIXU_BE_ORDER_SEQ ?
+		    " ORDER BY m.epoch, m.dir, m.seq, m.id" :
+		    " ORDER BY m.id");
+	if (rc == 0)
+		rc = fixu_buf_putc(&b->sql, '\0');
+	if (rc < 0)
+		return fixu_diag_set(d, FIXU_ELIMIT, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "query too complex (msgtype list?)");
+	/* Resends and follows repeat one shape: keep its statement. */
+	if (b->range != NULL && sqlite3_stmt_busy(b->range)) {
+		/* A range from inside a range callback: one of its own. */
+		rc = sqlite3_prepare_v2(b->db, b->sql.p, -1, &s, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(b, rc, "range", d);
+		own = 1;
+	} else if (b->range == NULL || strcmp(b->range_sql, b->sql.p) != 0) {
+		sqlite3_finalize(b->range);
+		b->range = NULL;
+		free(b->range_sql);
+		if ((b->range_sql = strdup(b->sql.p)) == NULL)
+			return fixu_diag_set(d, FIXU_ENOMEM, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "out of memory");
+		rc = sqlite3_prepare_v3(b->db, b->sql.p, -1,
+		    SQLITE_PREPARE_PERSISTENT, &b->range, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(b, rc, "range", d);
+	}
+	if (!own)
+		s = b->range;
+	bind_all(s, &v);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r.rowid = sqlite3_column_int64(s, 0);
+		r.session = sqlite3_column_int64(s, 1);
+		r.epoch = (uint32_t)sqlite3_column_int64(s, 2);
+		r.dir = sqlite3_column_int(s, 3);
+		r.seq = (uint64_t)sqlite3_column_int64(s, 4);
+		r.time_ns = sqlite3_column_int64(s, 5);
+		p = sqlite3_column_text(s, 6);
+		r.msgtype.p = p != NULL ? p : "";
+		r.msgtype.n = (size_t)sqlite3_column_bytes(s, 6);
+		r.possdup = sqlite3_column_int(s, 7);
+		p = sqlite3_column_blob(s, 8);
+		r.raw.p = p != NULL ? p : "";
+		r.raw.n = (size_t)sqlite3_column_bytes(s, 8);
+		col_hash(s, 9, r.hash);
+		if ((ret = fn(&r, arg)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sq_err(b, rc, "range", d);
+	walk_end(s, own);
+	return ret;
+}
+
+/* Prepare and run a built statement that yields at most one row. */
+static int
+sq_built(struct sq *b, const struct binds *v, int64_t *c0, int64_t *c1,
+    uint8_t *blob, struct fixu_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(b->db, b->sql.p, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return sq_err(b, rc, "purge", d);
+	bind_all(s, v);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		if (c0 != NULL)
+			*c0 = sqlite3_column_int64(s, 0);
+		if (c1 != NULL)
+			*c1 = sqlite3_column_int64(s, 1);
+		if (blob != NULL)
+			col_hash(s, 0, blob);
+		rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = sq_err(b, rc, "purge", d);
+		sqlite3_finalize(s);
+		return rc;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int
+sq_purge(void *bh, const struct fixu_query *q, uint64_t *n,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct binds v;
+	uint8_t anchor[FIXU_HASHLEN];
+	int64_t last = 0, cnt = 0, holes = 0;
+	int rc;
+
+	*n = 0;
+	/* What q chooses: its last rowid and how many. */
+	v.n = 0;
+	fixu_buf_reset(&b->sql);
+	rc = fixu_buf_puts(&b->sql, "SELECT max(m.id), count(*) FROM "
+	    "messages m");
+	if (rc == 0)
+		rc = build_where(q, &b->sql, &v, 1, 0);
+	if (rc == 0)
+		rc = fixu_buf_putc(&b->sql, '\0');
+	if (rc < 0)
+		return fixu_diag_set(d, FIXU_ELIMIT, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "purge query too long");
+	if ((rc = sq_built(b, &v, &last, &cnt, NULL, d)) < 0)
+		return rc;
+	if (cnt == 0)
+		return 0;
+	/*
+	 * A prefix in rowid order: every row of the session up to last must
+	 * be chosen, or the chain of what stays would not start where the
+	 * purge ended.
+	 */
+	v.n = 2;
+	v.text[0] = v.text[1] = 0;
+	v.i[0] = q->session;
+	v.i[1] = last;
+	fixu_buf_reset(&b->sql);
+	if (fixu_buf_puts(&b->sql, "SELECT count(*) FROM messages"
+	    " WHERE session = ? AND id <= ?") < 0 ||
+	    fixu_buf_putc(&b->sql, '\0') < 0)
+		return FIXU_ENOMEM;
+	if ((rc = sq_built(b, &v, &holes, NULL, NULL, d)) < 0)
+		return rc;
+	holes -= cnt;
+	if (holes != 0)
+		return fixu_diag_set(d, FIXU_EINVAL, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "purge would leave a hole in the hash "
+		    "chain: %lld older message(s) of the session are not "
+		    "chosen; purge older messages first", (long long)holes);
+	v.n = 1;
+	v.text[0] = 0;
+	v.i[0] = last;
+	fixu_buf_reset(&b->sql);
+	if (fixu_buf_puts(&b->sql, "SELECT hash FROM messages WHERE id = ?")
+	    < 0 || fixu_buf_putc(&b->sql, '\0') < 0)
+		return FIXU_ENOMEM;
+	if ((rc = sq_built(b, &v, NULL, NULL, anchor, d)) < 0)
+		return rc;
+
+	v.n = 0;
+	fixu_buf_reset(&b->sql);
+	rc = fixu_buf_puts(&b->sql, "UPDATE sessions SET anchor = ?,"
+	    " nmsg_all = nmsg_all - ?,"
+	    " nmsg_in = nmsg_in - (SELECT count(*) FROM messages m WHERE"
+	    " m.session = sessions.id AND m.id <= ? AND m.epoch ="
+	    " sessions.epoch AND m.dir = 0),"
+	    " nmsg_out = nmsg_out - (SELECT count(*) FROM messages m WHERE"
+	    " m.session = sessions.id AND m.id <= ? AND m.epoch ="
+	    " sessions.epoch AND m.dir = 1) WHERE id = ?");
+	rc |= fixu_buf_putc(&b->sql, '\0');
+	if (rc != 0)
+		return FIXU_ENOMEM;
+	{
+		sqlite3_stmt *s = NULL;
+
+		rc = sqlite3_prepare_v2(b->db, b->sql.p, -1, &s, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(b, rc, "purge", d);
+		sqlite3_bind_blob(s, 1, anchor, FIXU_HASHLEN, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, cnt);
+		sqlite3_bind_int64(s, 3, last);
+		sqlite3_bind_int64(s, 4, last);
+		sqlite3_bind_int64(s, 5, q->session);
+		rc = sq_done(b, s, "purge", d);
+		sqlite3_finalize(s);
+		if (rc < 0)
+			return rc;
+		rc = sqlite3_prepare_v2(b->db, "DELETE FROM messages WHERE "
+		    "session = ?1 AND id <= ?2", -1, &s, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(b, rc, "purge", d);
+		sqlite3_bind_int64(s, 1, q->session);
+		sqlite3_bind_int64(s, 2, last);
+		rc = sq_done(b, s, "purge", d);
+		sqlite3_finalize(s);
+		if (rc < 0)
+			return rc;
+	}
+	*n = (uint64_t)cnt;
+	return 0;
+}
+
+/* ---- events and epochs --------------------------------------------------- */
+
+static int
+sq_event_add(void *bh, int64_t session, int64_t now_ns, const char *kind,
+    const char *text, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_EVENT_ADD, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	sqlite3_bind_int64(s, 2, now_ns);
+	bind_text(s, 3, kind);
+	bind_text(s, 4, text);
+	return sq_done(b, s, "event", d);
+}
+
+static const char *
+col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+static int
+sq_events(void *bh, int64_t session,
+    int (*fn)(int64_t, const char *, const char *, void *), void *arg,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0, own;
+
+	if ((rc = walk_stmt(b, ST_EVENTS, &s, &own, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((r = fn(sqlite3_column_int64(s, 0), col_str(s, 1),
+		    col_str(s, 2), arg)) != 0)
+			break;
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_err(b, rc, "events", d);
+	walk_end(s, own);
+	return r;
+}
+
+static int
+sq_epochs(void *bh, int64_t session,
+    int (*fn)(uint32_t, int64_t, const char *, void *), void *arg,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0, own;
+
+	if ((rc = walk_stmt(b, ST_EPOCHS, &s, &own, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((r = fn((uint32_t)sqlite3_column_int64(s, 0),
+		    sqlite3_column_int64(s, 1), col_str(s, 2), arg)) != 0)
+			break;
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_err(b, rc, "epochs", d);
+	walk_end(s, own);
+	return r;
+}
+
+/* ---- leases -------------------------------------------------------------- */
+
+static void
+lease_row(sqlite3_stmt *s, struct fixu_lease *o)
+{
+	memset(o, 0, sizeof(*o));
+	(void)col_copy(s, 0, o->name, sizeof(o->name));
+	(void)col_copy(s, 1, o->holder, sizeof(o->holder));
+	o->token = (uint64_t)sqlite3_column_int64(s, 2);
+	o->acquired_ns = sqlite3_column_int64(s, 3);
+	o->renewed_ns = sqlite3_column_int64(s, 4);
+	o->expires_ns = sqlite3_column_int64(s, 5);
+}
+
+static int
+sq_lease_get(void *bh, const char *name, struct fixu_lease *out,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_LEASE_GET, &s, d)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		lease_row(s, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = fixu_diag_set(d, FIXU_ENOTFOUND, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "lease %s was never taken", name);
+	else
+		rc = sq_err(b, rc, "lease", d);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+sq_lease_acquire(void *bh, const char *name, const char *holder,
+    int64_t now_ns, int64_t ttl_ns, struct fixu_lease *out,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct fixu_lease cur;
+	sqlite3_stmt *s = NULL;
+	int64_t token;
+	int rc, have;
+
+	if ((rc = sq_begin(b, d)) < 0)
+		return rc;
+	rc = sq_lease_get(b, name, &cur, d);
+	if (rc < 0 && rc != FIXU_ENOTFOUND)
+		goto fail;
+	have = rc == 0;
+	if (have && cur.holder[0] != '\0' && cur.expires_ns > now_ns &&
+	    strcmp(cur.holder, holder) != 0) {
+		*out = cur;
+		rc = fixu_diag_set(d, FIXU_EBUSY, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "lease %s is held by %s (token %llu)", name, cur.holder,
+		    (unsigned long long)cur.token);
+		goto fail;
+	}
+	if ((rc = sq_stmt(b, ST_TOKEN_BUMP, &s, d)) < 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, have ? (int64_t)cur.token : 0);
+	if ((rc = sq_done(b, s, "lease token", d)) < 0)
+		goto fail;
+	if ((rc = sq_stmt(b, ST_TOKEN_GET, &s, d)) < 0)
+		goto fail;
+	rc = sqlite3_step(s);
+	token = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW) {
+		rc = rc == SQLITE_DONE ? fixu_diag_set(d, FIXU_ECORRUPT,
+		    SIZE_MAX, 0, FIXU_REJ_NONE, "%s: lease_tokens row missing",
+		    b->path) : sq_err(b, rc, "lease token", d);
+		goto fail;
+	}
+	if ((rc = sq_stmt(b, ST_LEASE_PUT, &s, d)) < 0)
+		goto fail;
+	bind_text(s, 1, name);
+	bind_text(s, 2, holder);
+	sqlite3_bind_int64(s, 3, token);
+	sqlite3_bind_int64(s, 4, now_ns);
+	sqlite3_bind_int64(s, 5, now_ns + ttl_ns);
+	if ((rc = sq_done(b, s, "lease", d)) < 0)
+		goto fail;
+	if ((rc = sq_commit(b, NULL, 0, d)) < 0)
+		return rc;
+	return sq_lease_get(b, name, out, d);
+fail:
+	sq_rollback(b);
+	return rc;
+}
+
+/* One UPDATE guarded by the token; 0 rows: not found or fenced. */
+static int
+lease_guarded(struct sq *b, int st, const char *name, uint64_t token,
+    int64_t now_ns, int64_t ttl_ns, struct fixu_diag *d)
+{
+	struct fixu_lease cur;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, st, &s, d)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, (int64_t)token);
+	if (st == ST_LEASE_RENEW) {
+		sqlite3_bind_int64(s, 3, now_ns);
+		sqlite3_bind_int64(s, 4, now_ns + ttl_ns);
+	}
+	if ((rc = sq_done(b, s, "lease", d)) < 0)
+		return rc;
+	if (sqlite3_changes(b->db) > 0)
+		return 0;
+	if ((rc = sq_lease_get(b, name, &cur, d)) < 0)
+		return rc;
+	return fixu_diag_set(d, FIXU_EFENCED, SIZE_MAX, 0, FIXU_REJ_NONE,
+	    "lease %s: token %llu is no longer current (%s, token %llu)",
+	    name, (unsigned long long)token, cur.holder[0] != '\0' ?
+	    "held" : "free", (unsigned long long)cur.token);
+}
+
+static int
+sq_lease_renew(void *bh, const char *name, uint64_t token, int64_t now_ns,
+    int64_t ttl_ns, struct fixu_diag *d)
+{
+	return lease_guarded(bh, ST_LEASE_RENEW, name, token, now_ns, ttl_ns,
+	    d);
+}
+
+static int
+sq_lease_release(void *bh, const char *name, uint64_t token,
+    struct fixu_diag *d)
+{
+	return lease_guarded(bh, ST_LEASE_RELEASE, name, token, 0, 0, d);
+}
+
+static int
+sq_lease_break(void *bh, const char *name, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_LEASE_BREAK, &s, d)) < 0)
+		return rc;
+	bind_text(s, 1, name);
+	if ((rc = sq_done(b, s, "lease break", d)) < 0)
+		return rc;
+	if (sqlite3_changes(b->db) == 0)
+		return fixu_diag_set(d, FIXU_ENOTFOUND, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "lease %s was never taken", name);
+	return 0;
+}
+
+static int
+sq_leases(void *bh, int (*fn)(const struct fixu_lease *, void *), void *arg,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct fixu_lease l;
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0, own;
+
+	if ((rc = walk_stmt(b, ST_LEASE_LIST, &s, &own, d)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		lease_row(s, &l);
+		if ((r = fn(&l, arg)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = sq_err(b, rc, "leases", d);
+	walk_end(s, own);
+	return r;
+}
+
+/* ---- credentials --------------------------------------------------------- */
+
+static int
+sq_cred_set(void *bh, int64_t session, const char *user, const char *hash,
+    int64_t now_ns, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_CRED_SET, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	bind_text(s, 2, user);
+	bind_text(s, 3, hash);
+	sqlite3_bind_int64(s, 4, now_ns);
+	return sq_done(b, s, "credentials", d);
+}
+
+static int
+sq_cred_clear(void *bh, int64_t session, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_CRED_CLEAR, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	return sq_done(b, s, "credentials", d);
+}
+
+static int
+sq_cred_get(void *bh, int64_t session, char user[FIXU_USER_MAX + 1],
+    char hash[FIXU_PWHASH_MAX + 1], struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_CRED_GET, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, session);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		rc = 0;
+		if (col_copy(s, 0, user, FIXU_USER_MAX + 1) < 0 ||
+		    col_copy(s, 1, hash, FIXU_PWHASH_MAX + 1) < 0)
+			rc = fixu_diag_set(d, FIXU_ECORRUPT, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "%s: credentials row too long",
+			    b->path);
+	} else if (rc == SQLITE_DONE)
+		rc = fixu_diag_set(d, FIXU_ENOTFOUND, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "no credentials");
+	else
+		rc = sq_err(b, rc, "credentials", d);
+	sqlite3_reset(s);
+	return rc;
+}
+
+const struct fixu_store_be fixu_store_be_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.sess_get = sq_sess_get,
+	.sess_add = sq_sess_add,
+	.sess_list = sq_sess_list,
+	.sess_update = sq_sess_update,
+	.append = sq_append,
+	.range = sq_range,
+	.purge = sq_purge,
+	.event_add = sq_event_add,
+	.events = sq_events,
+	.epochs = sq_epochs,
+	.lease_acquire = sq_lease_acquire,
+	.lease_renew = sq_lease_renew,
+	.lease_release = sq_lease_release,
+	.lease_break = sq_lease_break,
+	.lease_get = sq_lease_get,
+	.leases = sq_leases,
+	.cred_set = sq_cred_set,
+	.cred_clear = sq_cred_clear,
+	.cred_get = sq_cred_get,
+};
