@@ -27,5 +27,8 @@
 #define FIXU_MAX_BEGINSTRING	32
 /* Largest dictionary file. */
 #define FIXU_MAX_DICT_FILE	(64u << 20)
+/* Largest settings file, and longest line in one. */
+#define FIXU_MAX_CFG_FILE	(4u << 20)
+#define FIXU_MAX_CFG_LINE	4096u
 
 #endif
