@@ -7,6 +7,7 @@
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make dicts        regenerate dicts/ from the FIX Repository (npm jspurefix)
 #   make fuzz         longer fuzz runs (clang/libFuzzer)
+#   make crash-test   the store crash test, ROUNDS=500 kills by default
 #   SANITIZE=address,undefined  WERROR=1  switch on sanitizers / -Werror
 
 VERSION   = 0.1.0
@@ -22,7 +23,7 @@ BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  = $(PREFIX)/share/zsh/vendor-completions
 
 CC       ?= cc
-PKGS      = libxml-2.0 sqlite3 libsodium jansson
+PKGS      = libxml-2.0 sqlite3 libsodium jansson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 READLINE_LIBS := $(shell pkg-config --libs readline 2>/dev/null || echo -lreadline)
@@ -46,11 +47,13 @@ ifeq ($(WERROR),1)
   ALL_CFLAGS += -Werror
 endif
 
-TOOLS     = fixdec fixenc
+TOOLS     = fixdec fixenc fixstore
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
 LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/dict_int.h,$(wildcard libfixutil/*.h))
-CMDCOMMON = $(filter-out $(TOOLS:%=cmd/%.c),$(wildcard cmd/*.c))
+# cmd/TOOL.c and cmd/TOOL-*.c make a tool; other cmd/*.c are shared.
+TOOLPARTS = $(foreach t,$(TOOLS),$(wildcard cmd/$(t)-*.c))
+CMDCOMMON = $(filter-out $(TOOLS:%=cmd/%.c) $(TOOLPARTS),$(wildcard cmd/*.c))
 CMDOBJ    = $(CMDCOMMON:%.c=$(BUILD)/%.o)
 BINS      = $(TOOLS:%=$(BUILD)/bin/%)
 UNITSRC   = $(wildcard tests/unit/test_*.c)
@@ -61,7 +64,7 @@ STATIC    = $(BUILD)/lib/libfixutil.a
 SHARED    = $(BUILD)/lib/libfixutil.so.$(VERSION)
 
 .SECONDARY:
-.PHONY: all check unit cli fuzz bench demo install uninstall clean dicts deps \
+.PHONY: all check unit cli fuzz bench demo install uninstall clean dicts deps crash-test \
         deps-check deps-bench
 
 all: $(BINS) $(STATIC) $(SHARED) $(BUILD)/fixutil.pc
@@ -80,9 +83,10 @@ $(SHARED): $(LIBOBJ)
 	$(CC) -shared -Wl,-soname,libfixutil.so.$(SOVERSION) $(ALL_LDFLAGS) \
 	    -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(CMDOBJ) $(STATIC)
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*-*.c))) $(CMDOBJ) $(STATIC)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CMDOBJ) $(STATIC) $(PKG_LIBS) $(READLINE_LIBS) -lm
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC) $(PKG_LIBS) $(READLINE_LIBS) -lm
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/tap.h $(STATIC)
 	@mkdir -p $(@D)
@@ -112,7 +116,15 @@ check: deps-check
 	@$(MAKE) --no-print-directory all tests
 	@FIXU_SANITIZE='$(SANITIZE)' sh tests/run.sh $(BUILD)
 
-tests: $(UNITS) $(FUZZDRV) $(BINS)
+tests: $(UNITS) $(FUZZDRV) $(BINS) $(BUILD)/tests/crash_writer
+
+# The store's crash test: a writer killed at random moments, then checked.
+$(BUILD)/tests/crash_writer: tests/store/crash_writer.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(PKG_LIBS) -lm
+
+crash-test: all $(BUILD)/tests/crash_writer
+	@sh tests/store/crash.sh $(or $(ROUNDS),500) $(BUILD)
 
 fuzz:
 	@sh tests/fuzz/run-libfuzzer.sh $(or $(FUZZ_SECONDS),60)

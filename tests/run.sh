@@ -60,6 +60,18 @@ for f in "$build"/fuzz/fuzz_*; do
 	fi
 done
 
+echo "store crash test (bounded; make crash-test runs more):"
+if [ -x "$build/tests/crash_writer" ]; then
+	if sh tests/store/crash.sh 20 "$build" > "$log/crash.out" 2>&1; then
+		pass=$((pass + 1))
+		printf '  %-28s passed (%s)\n' crash "$(tail -n1 "$log/crash.out")"
+	else
+		fail=$((fail + 1))
+		printf '  %-28s FAILED\n' crash
+		tail -n 30 "$log/crash.out" | sed 's/^/    /'
+	fi
+fi
+
 echo "command-line tests:"
 for b in tests/cli/*.bats; do
 	[ -f "$b" ] || continue

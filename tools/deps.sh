@@ -7,8 +7,8 @@
 # the exact command to run and exits 1.  Never installs anything else.
 set -u
 
-build="gcc make pkg-config libxml2-dev libsqlite3-dev libsodium-dev libreadline-dev libjansson-dev"
-check="$build bats libxml2-utils tshark mandoc bash-completion zsh clang"
+build="gcc make pkg-config libxml2-dev libsqlite3-dev libsodium-dev libreadline-dev libjansson-dev zlib1g-dev"
+check="$build bats libxml2-utils tshark mandoc bash-completion zsh clang g++ libquickfix-dev libquickfix-doc sqlite3 jq python3"
 bench="$build g++ libquickfix-dev time"
 
 case "${1:-build}" in

@@ -17,7 +17,7 @@
 
 load helpers
 
-tools="fixdec fixenc"
+tools="fixdec fixenc fixstore"
 
 # The sorted, distinct letters of stdin, as one word.
 letters() {
@@ -177,6 +177,14 @@ run_examples() {
 
 @test "fixenc.1: every EXAMPLES command runs" {
 	run_examples fixenc.1
+}
+
+@test "fixstore.1: every EXAMPLES command runs" {
+	run_examples fixstore.1
+}
+
+@test "fixstore.5: every EXAMPLES command runs" {
+	run_examples fixstore.5
 }
 
 @test "fixdict.5: every EXAMPLES command runs" {
