@@ -7,12 +7,16 @@
 # generates the traffic logs there once (kept for the next run), then
 # measures: (a) libfixutil ns per message, (b) the log, (c) fixdec MB/s
 # against tr(1) and QuickFIX C++ on the same file in the same run, (d)
-# fixdec peak RSS.  Every figure is printed with its unit and written as
+# fixdec peak RSS, (e) the session store: fsync rate, appends, dumps and
+# opening a big store.  Every figure is printed with its unit and written as
 # key=value to BUILD/bench/results.txt.  Nothing here passes or fails: a
 # figure that cannot be measured is reported as skipped, with the reason.
 #
 # Environment: MICRO_N (iterations per run, 5000000), MICRO_RUNS (5),
-# LOG_N (messages in the big log, 1000000), RUNS (best of, 3), CC, CXX.
+# LOG_N (messages in the big log, 1000000), RUNS (best of, 3), CC, CXX;
+# for (e) STORE_SECS (seconds per rate, 2), STORE_GROUP (appends per
+# commit, 1000), STORE_DUMP_N (1000000), STORE_BIG (messages in the big
+# store, 10000000), STORE_SESSIONS (1000).
 
 set -u
 
@@ -357,6 +361,83 @@ else
 fi
 kv fixdec_rss_kb_big "$rss_big"
 kv fixdec_rss_kb_100k "$rss_small"
+
+# ---- e) the session store ---------------------------------------------------
+
+echo
+STORE_SECS=${STORE_SECS:-2}
+STORE_GROUP=${STORE_GROUP:-1000}
+STORE_DUMP_N=${STORE_DUMP_N:-1000000}
+STORE_BIG=${STORE_BIG:-10000000}
+STORE_SESSIONS=${STORE_SESSIONS:-1000}
+FIXSTORE=$B/bin/fixstore
+have_store=0
+if stale "$OUT/store" bench/store.c "$LIB"; then
+	build store $CC $CFLAGS_B -o "$OUT/store" bench/store.c "$LIB" \
+	    $PKG_LIBS $(pkg-config --libs zlib 2>/dev/null) -lm &&
+	    have_store=1
+else
+	have_store=1
+fi
+sget() { sed -n "s/^$1=//p" "$OUT/store.out" | tail -n 1; }
+if [ "$have_store" != 1 ]; then
+	echo "e) session store: skipped (store did not build: $(grep -m 1 -o \
+	    'error: .*\|undefined reference to .*' "$OUT/store-build.log"))"
+	kv store_fsync_per_s skipped
+elif ! "$OUT/store" -d "$OUT" -t "$STORE_SECS" -g "$STORE_GROUP" \
+    -D "$STORE_DUMP_N" -M "$STORE_BIG" -S "$STORE_SESSIONS" \
+    > "$OUT/store.out" 2> "$OUT/store.err"; then
+	echo "e) session store: skipped (store failed:" \
+	    "$(grep -v '^$' "$OUT/store.err" | tail -n 1))"
+	kv store_fsync_per_s skipped
+else
+	fs=$(sget fsync_per_s)
+	echo "e) session store (SQLite WAL) in $OUT, $(sget msg_bytes)-byte" \
+	    "NewOrderSingle/ExecutionReport pairs, ${STORE_SECS} s per rate"
+	line "disk: write 256 B + fdatasync" "$fs fsyncs/s"
+	line "append, 1 per commit, FULL" "$(sget one_full_per_s) msgs/s" \
+	    "(x$(sget ratio_one_fsync) of fsync rate; goal >= 0.9)"
+	line "append, $STORE_GROUP per commit, FULL" \
+	    "$(sget group_full_per_s) msgs/s (goal >= 50000)"
+	line "append, $STORE_GROUP per commit, NORMAL" \
+	    "$(sget group_normal_per_s) msgs/s"
+	line "append, 1 per commit, NORMAL" "$(sget one_normal_per_s) msgs/s"
+	dn=$(sget dump_n)
+	g=$(sget dump_gen_s)
+	if [ "$g" = "0.0" ]; then g="reused"; else g="generated in $g s"; fi
+	line "store of $dn msgs, 1 session" "$g"
+	line "fixu_store_range, $dn msgs" "$(sget dump_per_s) msgs/s" \
+	    "($(sget dump_s) s, best of 3; goal >= 500000)"
+	fsd=skipped
+	if [ -x "$FIXSTORE" ] && ns=$(best_wall /dev/null "$FIXSTORE" \
+	    -S "$(sget dump_db)" dump "$(sget dump_session)"); then
+		fsd=$(calc "sprintf(\"%.0f\", $dn * 1e9 / $ns)")
+		line "fixstore dump S > /dev/null" "$fsd msgs/s" \
+		    "($(calc "sprintf(\"%.3f\", $ns / 1e9)") s, best of $RUNS;" \
+		    "$(ratio "$fsd" "$(sget dump_per_s)") of fixu_store_range)"
+	elif [ -x "$FIXSTORE" ]; then
+		line "fixstore dump S > /dev/null" "skipped (fixstore failed:" \
+		    "$(head -n 1 "$OUT/last-stderr"))"
+	else
+		line "fixstore dump S > /dev/null" "skipped (fixstore not built)"
+	fi
+	g=$(sget open_gen_s)
+	if [ "$g" = "0.0" ]; then g="reused"; else g="generated in $g s"; fi
+	line "store of $(sget open_msgs) msgs, $(sget open_sessions) sessions" \
+	    "$g"
+	line "open + list sessions" "$(sget open_ms) ms (best of 5;" \
+	    "goal < 50)"
+	line "ratios:" "append 1/commit / fsync $(sget ratio_one_fsync)," \
+	    "group FULL / 50000 $(ratio "$(sget group_full_per_s)" 50000)," \
+	    "range / 500000 $(ratio "$(sget dump_per_s)" 500000)"
+	for k in fsync_per_s one_full_per_s ratio_one_fsync group \
+	    group_full_per_s group_normal_per_s one_normal_per_s msg_bytes \
+	    dump_n dump_per_s dump_gen_s open_msgs open_sessions open_gen_s \
+	    open_ms; do
+		kv "store_$k" "$(sget $k)"
+	done
+	kv store_fixstore_dump_per_s "$fsd"
+fi
 
 mv "$RES.tmp" "$RES"
 echo
