@@ -10,9 +10,10 @@
  * write lock is taken, before the commit) so that a session that came
  * online meanwhile is never reset under its feet.
  *
- * archive writes the messages to a new file, fsyncs it, reads it back and
- * compares it with the store message by message; only then, with -D, does
- * it purge what it wrote, bounded by the last rowid it exported.
+ * archive (fixstore-archive.c) writes the messages to a new file, fsyncs
+ * it, reads it back and compares it with the store message by message;
+ * only then, with -D, does it purge what it wrote, bounded by the last
+ * rowid it exported.  passwd is in fixstore-passwd.c.
  *
  * Every message names the store file; the exit status follows DESIGN.md.
  */
@@ -28,13 +29,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
-#include <zlib.h>
 
 #include "fixutil.h"
 #include "cfg.h"
@@ -44,15 +43,13 @@
 
 #define NEVENTS		10		/* events shown by show */
 #define FOLLOW_NS	100000000L	/* dump -f polls this often */
-#define PW_MAX		1024		/* longest password read */
-#define SID_MAX		240
 
-static const char	*storepath;
+const char	*fs_storepath;
 static int		 json;
 static volatile sig_atomic_t stop;
 
-static void __attribute__((noreturn))
-usage(int status)
+void
+fs_usage(int status)
 {
 	FILE *f = status == 0 ? stdout : stderr;
 
@@ -88,8 +85,8 @@ usage(int status)
 
 /* ---- errors ----------------------------------------------------------------- */
 
-static int
-exit_code(int rc)
+int
+fs_exit_code(int rc)
 {
 	switch (rc) {
 	case FIXU_ESCHEMA:
@@ -113,8 +110,8 @@ exit_code(int rc)
 }
 
 /* "fixstore: STORE: [what: ]detail", then exit by the code. */
-static void __attribute__((noreturn))
-die(int rc, const struct fixu_diag *d, const char *what)
+void
+fs_die(int rc, const struct fixu_diag *d, const char *what)
 {
 	char text[300];
 
@@ -123,12 +120,12 @@ die(int rc, const struct fixu_diag *d, const char *what)
 	else
 		(void)snprintf(text, sizeof(text), "%s", fixu_strerror(rc));
 	if (what != NULL)
-		errx(exit_code(rc), "%s: %s: %s", storepath, what, text);
-	errx(exit_code(rc), "%s: %s", storepath, text);
+		errx(fs_exit_code(rc), "%s: %s: %s", fs_storepath, what, text);
+	errx(fs_exit_code(rc), "%s: %s", fs_storepath, text);
 }
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
-refuse(int status, const char *fmt, ...)
+void
+fs_refuse(int status, const char *fmt, ...)
 {
 	char text[400];
 	va_list ap;
@@ -136,13 +133,13 @@ refuse(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	errx(status, "%s: %s", storepath, text);
+	errx(status, "%s: %s", fs_storepath, text);
 }
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static int64_t
-now_ns(clockid_t clk)
+int64_t
+fs_now_ns(clockid_t clk)
 {
 	struct timespec ts;
 
@@ -170,8 +167,8 @@ fmt_time(int64_t ns, char *buf, size_t n)
 	return buf;
 }
 
-static int64_t
-parse_time(const char *arg)
+int64_t
+fs_parse_time(const char *arg)
 {
 	struct timespec ts;
 	const char *s = arg;
@@ -194,8 +191,8 @@ parse_time(const char *arg)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static uint64_t
-parse_num(const char *s, const char *what, uint64_t min)
+uint64_t
+fs_parse_num(const char *s, const char *what, uint64_t min)
 {
 	uint64_t x;
 
@@ -204,21 +201,21 @@ parse_num(const char *s, const char *what, uint64_t min)
 	return x;
 }
 
-static char *
-sid_str(const struct fixu_sess *s, char *buf)
+char *
+fs_sid_str(const struct fixu_sess *s, char *buf)
 {
 	return fixu_sessid_fmt(&s->sid, buf, SID_MAX);
 }
 
 /* Rewind getopt for a sub-command's own options (glibc: optind 0). */
-static void
-subopt_reset(void)
+void
+fs_subopt_reset(void)
 {
 	optind = 0;
 }
 
-static struct fixu_store *
-open_store(int write, int create)
+struct fixu_store *
+fs_open_store(int write, int create)
 {
 	struct fixu_store_opts so;
 	struct fixu_store *st;
@@ -226,23 +223,23 @@ open_store(int write, int create)
 	int rc;
 
 	memset(&so, 0, sizeof(so));
-	so.path = storepath;
+	so.path = fs_storepath;
 	so.durability = FIXU_DUR_FULL;
 	so.readonly = !write;
 	so.create = create;
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_open(&st, &so, &d)) < 0) {
 		if (rc == FIXU_ENOTFOUND)
-			errx(CMD_EX_IO, "%s: no such store%s", storepath,
+			errx(CMD_EX_IO, "%s: no such store%s", fs_storepath,
 			    create ? "" : " (import creates one)");
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	}
 	return st;
 }
 
 /* SESSION as an id string or a number. */
-static void
-find_session(struct fixu_store *st, const char *arg, struct fixu_sess *s)
+void
+fs_find_session(struct fixu_store *st, const char *arg, struct fixu_sess *s)
 {
 	struct fixu_sessid sid;
 	struct fixu_diag d;
@@ -260,13 +257,13 @@ find_session(struct fixu_store *st, const char *arg, struct fixu_sess *s)
 		rc = fixu_store_session(st, &sid, 0, s, &d);
 	}
 	if (rc == FIXU_ENOTFOUND)
-		refuse(CMD_EX_NO, "no session %s", arg);
+		fs_refuse(CMD_EX_NO, "no session %s", arg);
 	if (rc < 0)
-		die(rc, &d, arg);
+		fs_die(rc, &d, arg);
 }
 
-static void
-commit(struct fixu_store *st, const char *what)
+void
+fs_commit(struct fixu_store *st, const char *what)
 {
 	struct fixu_diag d;
 	int rc;
@@ -274,7 +271,7 @@ commit(struct fixu_store *st, const char *what)
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_commit(st, &d)) < 0) {
 		fixu_store_rollback(st);
-		die(rc, &d, what);
+		fs_die(rc, &d, what);
 	}
 }
 
@@ -299,8 +296,8 @@ json_time(int64_t ns)
 	    json_null();
 }
 
-static void
-flush_stdout(void)
+void
+fs_flush_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		if (errno == EPIPE)
@@ -339,7 +336,7 @@ sess_json(const struct fixu_sess *s)
 
 	return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
 	    "s:I,s:o,s:o,s:b}",
-	    "id", (json_int_t)s->id, "session", sid_str(s, sid),
+	    "id", (json_int_t)s->id, "session", fs_sid_str(s, sid),
 	    "begin_string", s->sid.begin, "sender", s->sid.sender,
 	    "target", s->sid.target, "qualifier", s->sid.qualifier,
 	    "online", (json_int_t)(s->online != 0),
@@ -370,7 +367,7 @@ cmd_list(int argc, char **argv)
 	int c, noheader = 0, quiet = 0, rc;
 	size_t i, k;
 
-	subopt_reset();
+	fs_subopt_reset();
 	while ((c = getopt(argc, argv, "Hq")) != -1) {
 		switch (c) {
 		case 'H':
@@ -380,15 +377,15 @@ cmd_list(int argc, char **argv)
 			quiet = 1;
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage(CMD_EX_USAGE);
-	st = open_store(0, 0);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(0, 0);
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_sessions(st, collect_sess, &sv, &d)) < 0)
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	if (json && !quiet) {
 		for (i = 0; i < sv.n; i++)
 			json_out(sess_json(&sv.v[i]));
@@ -398,7 +395,7 @@ cmd_list(int argc, char **argv)
 		for (i = 0; i < sv.n; i++) {
 			char sid[SID_MAX];
 
-			puts(sid_str(&sv.v[i], sid));
+			puts(fs_sid_str(&sv.v[i], sid));
 		}
 		goto done;
 	}
@@ -411,7 +408,7 @@ cmd_list(int argc, char **argv)
 		char (*r)[SID_MAX] = cell[i + 1];
 
 		(void)snprintf(r[0], SID_MAX, "%" PRId64, s->id);
-		sid_str(s, r[1]);
+		fs_sid_str(s, r[1]);
 		(void)snprintf(r[2], SID_MAX, "%s",
 		    s->online ? "online" : "offline");
 		(void)snprintf(r[3], SID_MAX, "%" PRIu32, s->epoch);
@@ -443,7 +440,7 @@ cmd_list(int argc, char **argv)
 done:
 	free(sv.v);
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return CMD_EX_OK;
 }
 
@@ -495,13 +492,13 @@ epoch_json(uint32_t e, int64_t t, const char *reason, void *arg)
 static int
 lease_held(const struct fixu_lease *l)
 {
-	return l->holder[0] != '\0' && l->expires_ns > now_ns(CLOCK_MONOTONIC);
+	return l->holder[0] != '\0' && l->expires_ns > fs_now_ns(CLOCK_MONOTONIC);
 }
 
 static int
 lease_text(const struct fixu_lease *l, void *arg)
 {
-	int64_t left = l->expires_ns - now_ns(CLOCK_MONOTONIC);
+	int64_t left = l->expires_ns - fs_now_ns(CLOCK_MONOTONIC);
 
 	(void)arg;
 	if (l->holder[0] == '\0')
@@ -519,7 +516,7 @@ lease_text(const struct fixu_lease *l, void *arg)
 static int
 lease_json(const struct fixu_lease *l, void *arg)
 {
-	int64_t left = l->expires_ns - now_ns(CLOCK_MONOTONIC);
+	int64_t left = l->expires_ns - fs_now_ns(CLOCK_MONOTONIC);
 
 	json_array_append_new(arg, json_pack("{s:s,s:s,s:I,s:b,s:f}",
 	    "name", l->name, "holder", l->holder, "token",
@@ -539,15 +536,15 @@ cmd_show(int argc, char **argv)
 	size_t i, first, n;
 	int rc;
 
-	subopt_reset();
+	fs_subopt_reset();
 	if (getopt(argc, argv, "") != -1 || optind != argc - 1)
-		usage(CMD_EX_USAGE);
-	st = open_store(0, 0);
-	find_session(st, argv[optind], &s);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(0, 0);
+	fs_find_session(st, argv[optind], &s);
 	memset(&ring, 0, sizeof(ring));
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_events(st, s.id, ring_event, &ring, &d)) < 0)
-		die(rc, &d, argv[optind]);
+		fs_die(rc, &d, argv[optind]);
 	n = ring.n < NEVENTS ? ring.n : NEVENTS;
 	first = ring.n < NEVENTS ? 0 : ring.n % NEVENTS;
 	if (json) {
@@ -555,7 +552,7 @@ cmd_show(int argc, char **argv)
 
 		a = json_array();
 		if ((rc = fixu_store_epochs(st, s.id, epoch_json, a, &d)) < 0)
-			die(rc, &d, argv[optind]);
+			fs_die(rc, &d, argv[optind]);
 		json_object_set_new(j, "epochs", a);
 		a = json_array();
 		for (i = 0; i < n; i++) {
@@ -568,14 +565,14 @@ cmd_show(int argc, char **argv)
 		json_object_set_new(j, "events", a);
 		a = json_array();
 		if ((rc = fixu_store_leases(st, lease_json, a, &d)) < 0)
-			die(rc, &d, NULL);
+			fs_die(rc, &d, NULL);
 		json_object_set_new(j, "leases", a);
-		json_object_set_new(j, "store", json_string(storepath));
+		json_object_set_new(j, "store", json_string(fs_storepath));
 		json_out(j);
 	} else {
-		printf("session        %s\n", sid_str(&s, sid));
+		printf("session        %s\n", fs_sid_str(&s, sid));
 		printf("id             %" PRId64 "\n", s.id);
-		printf("store          %s\n", storepath);
+		printf("store          %s\n", fs_storepath);
 		printf("created        %s\n",
 		    fmt_time(s.created_ns, tb, sizeof(tb)));
 		printf("state          %s\n", s.online ? "online" : "offline");
@@ -591,10 +588,10 @@ cmd_show(int argc, char **argv)
 		printf("epochs:\n");
 		if ((rc = fixu_store_epochs(st, s.id, epoch_text, NULL,
 		    &d)) < 0)
-			die(rc, &d, argv[optind]);
+			fs_die(rc, &d, argv[optind]);
 		printf("leases:\n");
 		if ((rc = fixu_store_leases(st, lease_text, NULL, &d)) < 0)
-			die(rc, &d, NULL);
+			fs_die(rc, &d, NULL);
 		printf("events (last %zu of %zu):\n", n, ring.n);
 		for (i = 0; i < n; i++) {
 			size_t k = (first + i) % NEVENTS;
@@ -609,7 +606,7 @@ cmd_show(int argc, char **argv)
 		free(ring.text[i]);
 	}
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return CMD_EX_OK;
 }
 
@@ -634,16 +631,16 @@ cmd_events(int argc, char **argv)
 	struct fixu_diag d;
 	int rc;
 
-	subopt_reset();
+	fs_subopt_reset();
 	if (getopt(argc, argv, "") != -1 || optind != argc - 1)
-		usage(CMD_EX_USAGE);
-	st = open_store(0, 0);
-	find_session(st, argv[optind], &s);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(0, 0);
+	fs_find_session(st, argv[optind], &s);
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_events(st, s.id, event_line, NULL, &d)) < 0)
-		die(rc, &d, argv[optind]);
+		fs_die(rc, &d, argv[optind]);
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return CMD_EX_OK;
 }
 
@@ -677,8 +674,8 @@ dump_rec(const struct fixu_rec *r, void *arg)
 	c->last = r->rowid;
 	c->n++;
 	if (c->progress && (c->n & 1023) == 0 &&
-	    now_ns(CLOCK_MONOTONIC) - c->shown_ns > 500000000) {
-		c->shown_ns = now_ns(CLOCK_MONOTONIC);
+	    fs_now_ns(CLOCK_MONOTONIC) - c->shown_ns > 500000000) {
+		c->shown_ns = fs_now_ns(CLOCK_MONOTONIC);
 		fprintf(stderr, "\rfixstore: %" PRIu64 " messages ", c->n);
 	}
 	return stop ? 1 : 0;
@@ -711,7 +708,7 @@ parse_seqrange(const char *s, struct fixu_query *q)
 	size_t n;
 
 	if (dash == NULL) {
-		q->seq_from = q->seq_to = parse_num(s, "sequence range", 1);
+		q->seq_from = q->seq_to = fs_parse_num(s, "sequence range", 1);
 		return;
 	}
 	n = (size_t)(dash - s);
@@ -721,9 +718,9 @@ parse_seqrange(const char *s, struct fixu_query *q)
 	a[n] = '\0';
 	(void)snprintf(b, sizeof(b), "%s", dash + 1);
 	if (a[0] != '\0')
-		q->seq_from = parse_num(a, "sequence range", 1);
+		q->seq_from = fs_parse_num(a, "sequence range", 1);
 	if (b[0] != '\0')
-		q->seq_to = parse_num(b, "sequence range", 1);
+		q->seq_to = fs_parse_num(b, "sequence range", 1);
 	if (q->seq_to != 0 && q->seq_from > q->seq_to)
 		errx(CMD_EX_USAGE, "bad sequence range '%s': %s > %s", s, a, b);
 }
@@ -741,14 +738,14 @@ cmd_dump(int argc, char **argv)
 
 	memset(&q, 0, sizeof(q));
 	q.dir = -1;
-	subopt_reset();
+	fs_subopt_reset();
 	while ((ch = getopt(argc, argv, "a:b:d:e:fm:s:")) != -1) {
 		switch (ch) {
 		case 'a':
-			q.time_from = parse_time(optarg);
+			q.time_from = fs_parse_time(optarg);
 			break;
 		case 'b':
-			q.time_to = parse_time(optarg);
+			q.time_to = fs_parse_time(optarg);
 			break;
 		case 'd':
 			if (strcmp(optarg, "in") == 0)
@@ -761,7 +758,7 @@ cmd_dump(int argc, char **argv)
 			break;
 		case 'e':
 			q.epoch = strcmp(optarg, "all") == 0 ? -1 :
-			    (int64_t)parse_num(optarg, "epoch", 1);
+			    (int64_t)fs_parse_num(optarg, "epoch", 1);
 			break;
 		case 'f':
 			follow = 1;
@@ -778,13 +775,13 @@ cmd_dump(int argc, char **argv)
 			parse_seqrange(optarg, &q);
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		usage(CMD_EX_USAGE);
-	st = open_store(0, 0);
-	find_session(st, argv[optind], &s);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(0, 0);
+	fs_find_session(st, argv[optind], &s);
 	q.session = s.id;
 	memset(&c, 0, sizeof(c));
 	cmd_out_init(&c.out, STDOUT_FILENO, 0);
@@ -796,7 +793,7 @@ cmd_dump(int argc, char **argv)
 		q.after_rowid = c.last;
 		rc = fixu_store_range(st, &q, dump_rec, &c, &d);
 		if (rc < 0)
-			die(rc, &d, argv[optind]);
+			fs_die(rc, &d, argv[optind]);
 		if (cmd_out_flush(&c.out) < 0)
 			out_or_die(&c.out);
 		if (!follow || stop)
@@ -830,7 +827,7 @@ find_held(const struct fixu_lease *l, void *arg)
 		return 0;
 	(void)snprintf(c->name, sizeof(c->name), "%s", l->name);
 	(void)snprintf(c->holder, sizeof(c->holder), "%s", l->holder);
-	c->left = (l->expires_ns - now_ns(CLOCK_MONOTONIC)) / 1e9;
+	c->left = (l->expires_ns - fs_now_ns(CLOCK_MONOTONIC)) / 1e9;
 	c->found = 1;
 	return 1;
 }
@@ -853,24 +850,24 @@ check_idle(struct fixu_store *st, int64_t id, const char *verb, int inbatch)
 	if ((rc = fixu_store_session_byid(st, id, &s, &d)) < 0) {
 		if (inbatch)
 			fixu_store_rollback(st);
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	}
 	memset(&lc, 0, sizeof(lc));
 	if ((rc = fixu_store_leases(st, find_held, &lc, &d)) < 0) {
 		if (inbatch)
 			fixu_store_rollback(st);
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	}
 	if (!s.online && !lc.found)
 		return;
 	if (inbatch)
 		fixu_store_rollback(st);
 	if (s.online)
-		refuse(CMD_EX_NO, "%s is online: stop its fixsession before "
-		    "%s, or use -f", sid_str(&s, sid), verb);
-	refuse(CMD_EX_NO, "lease %s is held by %s (expires in %.1f s): "
+		fs_refuse(CMD_EX_NO, "%s is online: stop its fixsession before "
+		    "%s, or use -f", fs_sid_str(&s, sid), verb);
+	fs_refuse(CMD_EX_NO, "lease %s is held by %s (expires in %.1f s): "
 	    "not %s %s while a fixsession may be running; use -f to "
-	    "override", lc.name, lc.holder, lc.left, verb, sid_str(&s, sid));
+	    "override", lc.name, lc.holder, lc.left, verb, fs_sid_str(&s, sid));
 }
 
 /* On a terminal, ask; yes only for an answer starting with y. */
@@ -897,7 +894,7 @@ cmd_reset(int argc, char **argv)
 	char sid[SID_MAX], q[SID_MAX + 80];
 	int ch, force = 0, yes = 0, rc;
 
-	subopt_reset();
+	fs_subopt_reset();
 	while ((ch = getopt(argc, argv, "fy")) != -1) {
 		switch (ch) {
 		case 'f':
@@ -907,19 +904,19 @@ cmd_reset(int argc, char **argv)
 			yes = 1;
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind != argc - 1)
-		usage(CMD_EX_USAGE);
-	st = open_store(1, 0);
-	find_session(st, argv[optind], &s);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(1, 0);
+	fs_find_session(st, argv[optind], &s);
 	if (!force)
 		check_idle(st, s.id, "a reset", 0);
 	(void)snprintf(q, sizeof(q), "reset %s to 1/1 (epoch %" PRIu32
-	    " -> %" PRIu32 ")?", sid_str(&s, sid), s.epoch, s.epoch + 1);
+	    " -> %" PRIu32 ")?", fs_sid_str(&s, sid), s.epoch, s.epoch + 1);
 	if (!yes && !confirm(q)) {
-		fprintf(stderr, "fixstore: %s: %s: not reset\n", storepath,
+		fprintf(stderr, "fixstore: %s: %s: not reset\n", fs_storepath,
 		    sid);
 		fixu_store_close(st);
 		return CMD_EX_NO;
@@ -928,17 +925,17 @@ cmd_reset(int argc, char **argv)
 	if ((rc = fixu_store_reset(st, s.id, force ? "fixstore reset -f" :
 	    "fixstore reset", &d)) < 0) {
 		fixu_store_rollback(st);
-		die(rc, &d, sid);
+		fs_die(rc, &d, sid);
 	}
 	if (!force)
 		check_idle(st, s.id, "a reset", 1);
-	commit(st, sid);
+	fs_commit(st, sid);
 	if ((rc = fixu_store_session_byid(st, s.id, &s, &d)) < 0)
-		die(rc, &d, sid);
+		fs_die(rc, &d, sid);
 	printf("%s: epoch %" PRIu32 ", next out %" PRIu64 ", next in %"
 	    PRIu64 "\n", sid, s.epoch, s.next_out, s.next_in);
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return CMD_EX_OK;
 }
 
@@ -952,38 +949,38 @@ cmd_setseq(int argc, char **argv)
 	uint64_t out = 0, in = 0;
 	int ch, force = 0, yes = 0, rc;
 
-	subopt_reset();
+	fs_subopt_reset();
 	while ((ch = getopt(argc, argv, "fi:o:y")) != -1) {
 		switch (ch) {
 		case 'f':
 			force = 1;
 			break;
 		case 'i':
-			in = parse_num(optarg, "next inbound number", 1);
+			in = fs_parse_num(optarg, "next inbound number", 1);
 			break;
 		case 'o':
-			out = parse_num(optarg, "next outbound number", 1);
+			out = fs_parse_num(optarg, "next outbound number", 1);
 			break;
 		case 'y':
 			yes = 1;
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind != argc - 1 || (in == 0 && out == 0))
-		usage(CMD_EX_USAGE);
-	st = open_store(1, 0);
-	find_session(st, argv[optind], &s);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(1, 0);
+	fs_find_session(st, argv[optind], &s);
 	if (!force)
 		check_idle(st, s.id, "setting sequence numbers of", 0);
 	(void)snprintf(a, sizeof(a), "%" PRIu64, out ? out : s.next_out);
 	(void)snprintf(b, sizeof(b), "%" PRIu64, in ? in : s.next_in);
 	(void)snprintf(q, sizeof(q), "set %s next out %" PRIu64 " -> %s, "
-	    "next in %" PRIu64 " -> %s?", sid_str(&s, sid), s.next_out, a,
+	    "next in %" PRIu64 " -> %s?", fs_sid_str(&s, sid), s.next_out, a,
 	    s.next_in, b);
 	if (!yes && !confirm(q)) {
-		fprintf(stderr, "fixstore: %s: %s: not changed\n", storepath,
+		fprintf(stderr, "fixstore: %s: %s: not changed\n", fs_storepath,
 		    sid);
 		fixu_store_close(st);
 		return CMD_EX_NO;
@@ -991,17 +988,17 @@ cmd_setseq(int argc, char **argv)
 	fixu_diag_clear(&d);
 	if ((rc = fixu_store_set_next(st, s.id, out, in, &d)) < 0) {
 		fixu_store_rollback(st);
-		die(rc, &d, sid);
+		fs_die(rc, &d, sid);
 	}
 	if (!force)
 		check_idle(st, s.id, "setting sequence numbers of", 1);
-	commit(st, sid);
+	fs_commit(st, sid);
 	if ((rc = fixu_store_session_byid(st, s.id, &s, &d)) < 0)
-		die(rc, &d, sid);
+		fs_die(rc, &d, sid);
 	printf("%s: epoch %" PRIu32 ", next out %" PRIu64 ", next in %"
 	    PRIu64 "\n", sid, s.epoch, s.next_out, s.next_in);
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return CMD_EX_OK;
 }
 
@@ -1024,16 +1021,16 @@ verify_problem(const struct fixu_sess *s, const struct fixu_rec *r,
 	char sid[SID_MAX];
 
 	(void)arg;
-	flush_stdout();
+	fs_flush_stdout();
 	if (s == NULL)
-		fprintf(stderr, "fixstore: %s: %s\n", storepath, what);
+		fprintf(stderr, "fixstore: %s: %s\n", fs_storepath, what);
 	else if (r == NULL)
-		fprintf(stderr, "fixstore: %s: %s: %s\n", storepath,
-		    sid_str(s, sid), what);
+		fprintf(stderr, "fixstore: %s: %s: %s\n", fs_storepath,
+		    fs_sid_str(s, sid), what);
 	else
 		fprintf(stderr, "fixstore: %s: %s: epoch %" PRIu32 " %s %"
-		    PRIu64 " (row %" PRId64 "): %s\n", storepath,
-		    sid_str(s, sid), r->epoch, r->dir == FIXU_DIR_OUT ? "out" :
+		    PRIu64 " (row %" PRId64 "): %s\n", fs_storepath,
+		    fs_sid_str(s, sid), r->epoch, r->dir == FIXU_DIR_OUT ? "out" :
 		    "in", r->seq, r->rowid, what);
 }
 
@@ -1047,27 +1044,27 @@ cmd_verify(int argc, char **argv)
 	int64_t id = 0;
 	int rc;
 
-	subopt_reset();
+	fs_subopt_reset();
 	if (getopt(argc, argv, "") != -1 || optind < argc - 1)
-		usage(CMD_EX_USAGE);
-	st = open_store(0, 0);
+		fs_usage(CMD_EX_USAGE);
+	st = fs_open_store(0, 0);
 	fixu_diag_clear(&d);
 	if (optind == argc - 1) {
-		find_session(st, argv[optind], &s);
+		fs_find_session(st, argv[optind], &s);
 		id = s.id;
 		count[0] = 1;
 		count[1] = s.nmsg_all;
 	} else if ((rc = fixu_store_sessions(st, count_sess, count, &d)) < 0)
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	rc = fixu_store_verify(st, id, verify_problem, NULL, &nproblems, &d);
 	if (rc < 0)
-		die(rc, &d, NULL);
+		fs_die(rc, &d, NULL);
 	printf("%s: %" PRIu64 " session%s, %" PRIu64 " message%s, %" PRIu64
-	    " problem%s\n", storepath, count[0], count[0] == 1 ? "" : "s",
+	    " problem%s\n", fs_storepath, count[0], count[0] == 1 ? "" : "s",
 	    count[1], count[1] == 1 ? "" : "s", nproblems,
 	    nproblems == 1 ? "" : "s");
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return nproblems ? CMD_EX_NO : CMD_EX_OK;
 }
 
@@ -1090,7 +1087,7 @@ import_done(struct fixu_store *st, int rc, struct fixu_diag *d,
 	if (rc < 0) {
 		fixu_store_rollback(st);
 		if (rc == FIXU_EBUSY)
-			refuse(CMD_EX_NO, "%s: %s%s%s", what,
+			fs_refuse(CMD_EX_NO, "%s: %s%s%s", what,
 			    d->msg[0] ? d->msg : "the session already has "
 			    "messages in its current epoch", "",
 			    "; use -f to import anyway");
@@ -1100,10 +1097,10 @@ import_done(struct fixu_store *st, int rc, struct fixu_diag *d,
 			char text[300];
 
 			errx(access(what, F_OK) < 0 ? CMD_EX_IO : CMD_EX_DATA,
-			    "%s: %s: %s", storepath, what,
+			    "%s: %s: %s", fs_storepath, what,
 			    fixu_diag_fmt(d, text, sizeof(text)));
 		}
-		die(rc, d, what);
+		fs_die(rc, d, what);
 	}
 }
 
@@ -1118,7 +1115,7 @@ cmd_import(int argc, char **argv)
 	uint64_t bad = 0;
 	int ch, force = 0, rc, i;
 
-	subopt_reset();
+	fs_subopt_reset();
 	while ((ch = getopt(argc, argv, "fs:")) != -1) {
 		switch (ch) {
 		case 'f':
@@ -1128,11 +1125,11 @@ cmd_import(int argc, char **argv)
 			sess = optarg;
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind == argc || (sess == NULL && optind != argc - 1))
-		usage(CMD_EX_USAGE);
+		fs_usage(CMD_EX_USAGE);
 	if (sess != NULL && force)
 		errx(CMD_EX_USAGE, "-f is for FileStore directories: a log "
 		    "import skips what is already stored");
@@ -1144,9 +1141,9 @@ cmd_import(int argc, char **argv)
 	/* Check the inputs first: a typo should not leave a new empty store. */
 	for (i = optind; i < argc; i++)
 		if (access(argv[i], R_OK) < 0)
-			errx(CMD_EX_IO, "%s: %s: %s", storepath, argv[i],
+			errx(CMD_EX_IO, "%s: %s: %s", fs_storepath, argv[i],
 			    strerror(errno));
-	st = open_store(1, 1);
+	st = fs_open_store(1, 1);
 	if (sess == NULL) {
 		memset(&stats, 0, sizeof(stats));
 		rc = fs_import_filestore(st, argv[optind], NULL, force, &stats,
@@ -1165,31 +1162,15 @@ cmd_import(int argc, char **argv)
 		}
 	}
 	fixu_store_close(st);
-	flush_stdout();
+	fs_flush_stdout();
 	return bad ? CMD_EX_DATA : CMD_EX_OK;
 }
 
-/* ---- archive, purge --------------------------------------------------------- */
+/* ---- shared by the parts ---------------------------------------------------- */
 
-struct arch {
-	const char	*path;
-	int		 fd;		/* plain */
-	gzFile		 gz;
-	uint64_t	 n, bytes;
-	int64_t		 last;		/* rowid of the last exported */
-	int		 werr;		/* errno of a failed write */
-	int		 progress;
-	int64_t		 shown_ns;
-	/* read-back */
-	gzFile		 rd;
-	char		*rbuf;
-	size_t		 rcap;
-	int		 mismatch;
-	uint64_t	 rn;
-};
-
-static int
-write_all(int fd, const void *p, size_t n)
+/* Write all of p to fd; 0, or -1 with errno. */
+int
+fs_write_all(int fd, const void *p, size_t n)
 {
 	const char *s = p;
 	ssize_t w;
@@ -1206,453 +1187,6 @@ write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int
-arch_put(struct arch *a, const void *p, size_t n)
-{
-	int e;
-
-	if (a->gz != NULL) {
-		if (n > 0 && gzwrite(a->gz, p, (unsigned)n) != (int)n) {
-			(void)gzerror(a->gz, &e);
-			a->werr = e == Z_ERRNO && errno ? errno : EIO;
-			return -1;
-		}
-		return 0;
-	}
-	if (write_all(a->fd, p, n) < 0) {
-		a->werr = errno;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-arch_rec(const struct fixu_rec *r, void *arg)
-{
-	struct arch *a = arg;
-
-	if (arch_put(a, r->raw.p, r->raw.n) < 0 || arch_put(a, "\n", 1) < 0)
-		return 1;
-	a->n++;
-	a->bytes += r->raw.n;
-	a->last = r->rowid;
-	if (a->progress && (a->n & 1023) == 0 &&
-	    now_ns(CLOCK_MONOTONIC) - a->shown_ns > 500000000) {
-		a->shown_ns = now_ns(CLOCK_MONOTONIC);
-		fprintf(stderr, "\rfixstore: %s: %" PRIu64 " messages ",
-		    a->path, a->n);
-	}
-	return 0;
-}
-
-/* Read back: the next message of the file must be r->raw then '\n'. */
-static int
-check_rec(const struct fixu_rec *r, void *arg)
-{
-	struct arch *a = arg;
-	size_t need = r->raw.n + 1;
-	int got;
-
-	if (need > a->rcap) {
-		free(a->rbuf);
-		if ((a->rbuf = malloc(need)) == NULL)
-			errx(CMD_EX_IO, "out of memory");
-		a->rcap = need;
-	}
-	if (need > INT_MAX || (got = gzread(a->rd, a->rbuf,
-	    (unsigned)need)) != (int)need ||
-	    memcmp(a->rbuf, r->raw.p, r->raw.n) != 0 ||
-	    a->rbuf[r->raw.n] != '\n') {
-		a->mismatch = 1;
-		return 1;
-	}
-	a->rn++;
-	return 0;
-}
-
-struct epochs {
-	uint32_t	*v;
-	size_t		 n, cap;
-};
-
-static int
-collect_epoch(uint32_t e, int64_t t, const char *reason, void *arg)
-{
-	struct epochs *ev = arg;
-	uint32_t *nv;
-
-	(void)t;
-	(void)reason;
-	if (ev->n == ev->cap) {
-		ev->cap = ev->cap ? ev->cap * 2 : 16;
-		if ((nv = realloc(ev->v, ev->cap * sizeof(*nv))) == NULL)
-			errx(CMD_EX_IO, "out of memory");
-		ev->v = nv;
-	}
-	ev->v[ev->n++] = e;
-	return 0;
-}
-
-/* Remove the half-written archive and exit. */
-static void __attribute__((noreturn))
-arch_fail(struct arch *a, int status, const char *detail)
-{
-	if (a->gz != NULL)
-		(void)gzclose(a->gz);
-	else if (a->fd >= 0)
-		close(a->fd);
-	(void)unlink(a->path);
-	errx(status, "%s: %s: %s", storepath, a->path, detail);
-}
-
-static void
-fsync_dir(const char *path)
-{
-	char *dir = strdup(path), *slash;
-	int fd;
-
-	if (dir == NULL)
-		return;
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		(void)snprintf(dir, strlen(dir) + 1, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-static int
-cmd_archive(int argc, char **argv, int purge)
-{
-	struct fixu_store *st;
-	struct fixu_sess s;
-	struct fixu_diag d;
-	struct fixu_query *qs = NULL, base;
-	struct epochs ev = { NULL, 0, 0 };
-	struct arch a;
-	char sid[SID_MAX];
-	const char *out = NULL;
-	int64_t before = 0, maxepoch = 0;
-	uint64_t ndel = 0, n1;
-	size_t nq = 0, i;
-	int ch, gz = 0, fd2, rc;
-
-	subopt_reset();
-	while ((ch = getopt(argc, argv, purge ? "b:e:o:z" : "b:De:o:z")) !=
-	    -1) {
-		switch (ch) {
-		case 'b':
-			before = parse_time(optarg);
-			break;
-		case 'D':
-			purge = 1;
-			break;
-		case 'e':
-			maxepoch = (int64_t)parse_num(optarg, "epoch", 1);
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		case 'z':
-			gz = 1;
-			break;
-		default:
-			usage(CMD_EX_USAGE);
-		}
-	}
-	if (optind != argc - 1 || out == NULL || (before == 0) ==
-	    (maxepoch == 0))
-		usage(CMD_EX_USAGE);
-	if (strcmp(out, "-") == 0)
-		errx(CMD_EX_USAGE, "archive writes a file, not stdout: it "
-		    "reads the file back to check it");
-	st = open_store(purge, 0);
-	find_session(st, argv[optind], &s);
-	sid_str(&s, sid);
-	memset(&base, 0, sizeof(base));
-	base.session = s.id;
-	base.dir = -1;
-	fixu_diag_clear(&d);
-	if (before != 0) {
-		/* One query over every epoch, bounded by time. */
-		if ((qs = calloc(1, sizeof(*qs))) == NULL)
-			errx(CMD_EX_IO, "out of memory");
-		qs[0] = base;
-		qs[0].epoch = -1;
-		qs[0].time_to = before;
-		nq = 1;
-	} else {
-		if (purge && (uint64_t)maxepoch >= s.epoch)
-			refuse(CMD_EX_NO, "%s: epoch %" PRIu32 " is the current "
-			    "epoch: reset the session before purging it", sid,
-			    s.epoch);
-		if ((rc = fixu_store_epochs(st, s.id, collect_epoch, &ev,
-		    &d)) < 0)
-			die(rc, &d, sid);
-		if ((qs = calloc(ev.n + 1, sizeof(*qs))) == NULL)
-			errx(CMD_EX_IO, "out of memory");
-		for (i = 0; i < ev.n; i++)
-			if ((int64_t)ev.v[i] <= maxepoch) {
-				qs[nq] = base;
-				qs[nq].epoch = ev.v[i];
-				nq++;
-			}
-		free(ev.v);
-	}
-
-	memset(&a, 0, sizeof(a));
-	a.path = out;
-	a.progress = isatty(STDERR_FILENO);
-	/* Never overwrite: an archive is often the only copy left. */
-	a.fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (a.fd < 0)
-		err(errno == EEXIST ? CMD_EX_NO : CMD_EX_IO, "%s", out);
-	if (gz) {
-		/* gzclose() closes its descriptor; keep one for fsync. */
-		if ((fd2 = dup(a.fd)) < 0 ||
-		    (a.gz = gzdopen(fd2, "wb")) == NULL)
-			arch_fail(&a, CMD_EX_IO, strerror(errno));
-	}
-	for (i = 0; i < nq; i++) {
-		n1 = a.n;
-		rc = fixu_store_range(st, &qs[i], arch_rec, &a, &d);
-		if (rc < 0) {
-			char text[300];
-
-			arch_fail(&a, exit_code(rc),
-			    fixu_diag_fmt(&d, text, sizeof(text)));
-		}
-		if (a.werr)
-			arch_fail(&a, CMD_EX_IO,
-			    a.werr == ENOSPC ? "disk full" : strerror(a.werr));
-		/* Rows added later are neither exported nor purged. */
-		qs[i].upto_rowid = a.n > n1 ? a.last : -1;
-	}
-	if (a.progress && a.n >= 1024)
-		fputs("\r\033[K", stderr);
-	if (a.n == 0) {
-		arch_fail(&a, CMD_EX_NO,
-		    "no messages match: nothing archived");
-	}
-	if (a.gz != NULL) {
-		rc = gzclose(a.gz);
-		a.gz = NULL;
-		if (rc != Z_OK)
-			arch_fail(&a, CMD_EX_IO,
-			    errno == ENOSPC ? "disk full" : "write error");
-	}
-	if (fsync(a.fd) < 0)
-		arch_fail(&a, CMD_EX_IO, errno == ENOSPC ?
-		    "disk full" : strerror(errno));
-	if (close(a.fd) < 0) {
-		a.fd = -1;
-		arch_fail(&a, CMD_EX_IO, strerror(errno));
-	}
-	a.fd = -1;
-	fsync_dir(out);
-
-	/* Read it back (gzread reads plain files too) against the store. */
-	if ((a.rd = gzopen(out, "rb")) == NULL)
-		arch_fail(&a, CMD_EX_IO, "cannot read it back");
-	for (i = 0; i < nq && !a.mismatch; i++) {
-		if (qs[i].upto_rowid < 0)
-			continue;
-		if ((rc = fixu_store_range(st, &qs[i], check_rec, &a,
-		    &d)) < 0) {
-			(void)gzclose(a.rd);
-			die(rc, &d, sid);
-		}
-	}
-	n1 = 0;
-	if (!a.mismatch && gzread(a.rd, &ch, 1) != 0)
-		n1 = 1;			/* trailing bytes */
-	(void)gzclose(a.rd);
-	free(a.rbuf);
-	if (a.mismatch || n1 || a.rn != a.n) {
-		arch_fail(&a, CMD_EX_IO, "read back does not "
-		    "match the store: removed; nothing purged");
-	}
-	if (purge) {
-		for (i = 0; i < nq; i++) {
-			uint64_t k = 0;
-
-			if (qs[i].upto_rowid < 0)
-				continue;
-			if ((rc = fixu_store_purge(st, &qs[i], &k, &d)) < 0) {
-				fixu_store_rollback(st);
-				die(rc, &d, sid);
-			}
-			ndel += k;
-		}
-		commit(st, sid);
-	}
-	printf("%s: %" PRIu64 " messages, %" PRIu64 " bytes archived to %s%s",
-	    sid, a.n, a.bytes, out, purge ? "" : "\n");
-	if (purge)
-		printf(", %" PRIu64 " deleted\n", ndel);
-	free(qs);
-	fixu_store_close(st);
-	flush_stdout();
-	return CMD_EX_OK;
-}
-
-/* ---- passwd ----------------------------------------------------------------- */
-
-/* First line of fd into buf, without its newline; length or -1. */
-static ssize_t
-read_secret_fd(int fd, char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-	char c;
-
-	while (n < cap) {
-		r = read(fd, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0 || c == '\n')
-			break;
-		buf[n++] = c;
-	}
-	if (n == cap) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	return (ssize_t)n;
-}
-
-static ssize_t
-read_tty(int fd, const char *prompt, char *buf, size_t cap)
-{
-	struct termios old, t;
-	ssize_t n;
-
-	if (tcgetattr(fd, &old) < 0)
-		return -1;
-	t = old;
-	t.c_lflag &= ~(tcflag_t)ECHO;
-	t.c_lflag |= ECHONL;
-	if (write_all(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &t) < 0)
-		return -1;
-	n = read_secret_fd(fd, buf, cap);
-	(void)tcsetattr(fd, TCSAFLUSH, &old);
-	return n;
-}
-
-static int
-cmd_passwd(int argc, char **argv)
-{
-	struct fixu_store *st;
-	struct fixu_sess s;
-	struct fixu_diag d;
-	char sid[SID_MAX], prompt[SID_MAX + 40];
-	char *pw = NULL, *pw2 = NULL;
-	const char *user = "", *file = NULL;
-	ssize_t n = 0, n2;
-	long pfd = -1;
-	int ch, del = 0, fd, rc;
-	char *end;
-
-	subopt_reset();
-	while ((ch = getopt(argc, argv, "dP:p:u:")) != -1) {
-		switch (ch) {
-		case 'd':
-			del = 1;
-			break;
-		case 'P':
-			errno = 0;
-			pfd = strtol(optarg, &end, 10);
-			if (errno || *end != '\0' || pfd < 0 || pfd > INT_MAX)
-				errx(CMD_EX_USAGE, "bad descriptor '%s'",
-				    optarg);
-			break;
-		case 'p':
-			file = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		default:
-			usage(CMD_EX_USAGE);
-		}
-	}
-	if (optind != argc - 1 || (file != NULL && pfd >= 0) ||
-	    (del && (file != NULL || pfd >= 0 || user[0] != '\0')))
-		usage(CMD_EX_USAGE);
-	st = open_store(1, 0);
-	find_session(st, argv[optind], &s);
-	sid_str(&s, sid);
-	fixu_diag_clear(&d);
-	if (del) {
-		if ((rc = fixu_store_passwd_clear(st, s.id, &d)) < 0) {
-			fixu_store_rollback(st);
-			die(rc, &d, sid);
-		}
-		commit(st, sid);
-		fixu_store_close(st);
-		return CMD_EX_OK;
-	}
-	/* Locked (not swapped) where the system allows; wiped after use. */
-	if ((pw = sodium_malloc(PW_MAX)) == NULL ||
-	    (pw2 = sodium_malloc(PW_MAX)) == NULL)
-		errx(CMD_EX_IO, "out of memory");
-	if (file != NULL) {
-		if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-			err(CMD_EX_IO, "%s", file);
-		n = read_secret_fd(fd, pw, PW_MAX);
-		if (n < 0)
-			err(CMD_EX_IO, "%s", file);
-		close(fd);
-	} else if (pfd >= 0) {
-		if ((n = read_secret_fd((int)pfd, pw, PW_MAX)) < 0)
-			err(CMD_EX_IO, "descriptor %ld", pfd);
-	} else {
-		if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
-			errx(CMD_EX_USAGE, "no terminal to read the password "
-			    "from: use -p FILE or -P FD");
-		(void)snprintf(prompt, sizeof(prompt), "Password for %s: ",
-		    sid);
-		if ((n = read_tty(fd, prompt, pw, PW_MAX)) < 0)
-			err(CMD_EX_IO, "/dev/tty");
-		if ((n2 = read_tty(fd, "Again: ", pw2, PW_MAX)) < 0)
-			err(CMD_EX_IO, "/dev/tty");
-		close(fd);
-		if (n != n2 || sodium_memcmp(pw, pw2, (size_t)n) != 0) {
-			sodium_free(pw);
-			sodium_free(pw2);
-			refuse(CMD_EX_NO, "%s: the passwords do not match: "
-			    "nothing changed", sid);
-		}
-	}
-	if (n == 0) {
-		sodium_free(pw);
-		sodium_free(pw2);
-		refuse(CMD_EX_USAGE, "%s: empty password: use -d to remove "
-		    "credentials", sid);
-	}
-	rc = fixu_store_passwd_set(st, s.id, user, pw, (size_t)n, &d);
-	sodium_free(pw);
-	sodium_free(pw2);
-	if (rc < 0) {
-		fixu_store_rollback(st);
-		die(rc, &d, sid);
-	}
-	commit(st, sid);
-	fixu_store_close(st);
-	return CMD_EX_OK;
-}
-
 /* ---- main ------------------------------------------------------------------- */
 
 /* -S, else StorePath of the settings' [DEFAULT], else the default. */
@@ -1666,7 +1200,7 @@ pick_store(const char *opt, const char *settings)
 	int rc;
 
 	if (opt != NULL) {
-		storepath = opt;
+		fs_storepath = opt;
 		return;
 	}
 	if (settings != NULL) {
@@ -1685,11 +1219,11 @@ pick_store(const char *opt, const char *settings)
 			errx(CMD_EX_IO, "out of memory");
 		fixu_cfg_free(cfg);
 		if (fromcfg != NULL) {
-			storepath = fromcfg;
+			fs_storepath = fromcfg;
 			return;
 		}
 	}
-	storepath = fixu_store_default_path();
+	fs_storepath = fixu_store_default_path();
 }
 
 int
@@ -1705,7 +1239,7 @@ main(int argc, char **argv)
 			settings = optarg;
 			break;
 		case 'h':
-			usage(CMD_EX_OK);
+			fs_usage(CMD_EX_OK);
 		case 'j':
 			json = 1;
 			break;
@@ -1713,11 +1247,11 @@ main(int argc, char **argv)
 			opt_store = optarg;
 			break;
 		default:
-			usage(CMD_EX_USAGE);
+			fs_usage(CMD_EX_USAGE);
 		}
 	}
 	if (optind == argc)
-		usage(CMD_EX_USAGE);
+		fs_usage(CMD_EX_USAGE);
 	if (sodium_init() < 0)
 		errx(CMD_EX_IO, "libsodium failed to start");
 	pick_store(opt_store, settings);
@@ -1747,5 +1281,5 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "passwd") == 0)
 		return cmd_passwd(argc, argv);
 	warnx("unknown command '%s'", cmd);
-	usage(CMD_EX_USAGE);
+	fs_usage(CMD_EX_USAGE);
 }

@@ -35,4 +35,8 @@ trap 'rm -rf "$tmp"' EXIT
 step "fixdec -w FIX.4.4-EXEC-CLIENT1.messages.log > $tmp/wire &&
       fixdec FIX.4.4-EXEC-CLIENT1.messages.log | fixenc -n > $tmp/again &&
       cmp $tmp/wire $tmp/again && echo 'fixdec | fixenc: the same bytes, message for message'"
+step "fixstore -S $tmp/demo.db import -s 'FIX.4.4:EXEC->CLIENT1' FIX.4.4-EXEC-CLIENT1.messages.log &&
+      fixstore -S $tmp/demo.db list"
+step "fixstore -S $tmp/demo.db dump -d out -m 8 -s 5-7 'FIX.4.4:EXEC->CLIENT1' | fixdec -n"
+step "fixstore -S $tmp/demo.db verify"
 exit 0
