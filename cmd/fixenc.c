@@ -86,134 +86,67 @@ usage(int status)
 	exit(status);
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-	    e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static void
-setstr(char *dst, size_t n, const char *v, const char *file, unsigned long ln)
+setstr(char *dst, size_t n, const char *v, const char *file, unsigned ln)
 {
 	int k = snprintf(dst, n, "%s", v);
 
 	if (k < 0 || (size_t)k >= n)
-		errx(CMD_EX_DATA, "%s:%lu: value too long", file, ln);
-}
-
-static void
-session_key(struct session *s, const char *k, const char *v,
-    const char *file, unsigned long ln)
-{
-	const char *ep;
-	uint64_t x;
-
-	if (strcmp(k, "BeginString") == 0)
-		setstr(s->begin, sizeof(s->begin), v, file, ln);
-	else if (strcmp(k, "SenderCompID") == 0)
-		setstr(s->sender, sizeof(s->sender), v, file, ln);
-	else if (strcmp(k, "TargetCompID") == 0)
-		setstr(s->target, sizeof(s->target), v, file, ln);
-	else if (strcmp(k, "TimestampPrecision") == 0) {
-		ep = v + strlen(v);
-		if (fixu_parse_u64(v, (size_t)(ep - v), &x) < 0 || x > 9 ||
-		    x % 3 != 0)
-			errx(CMD_EX_DATA, "%s:%lu: TimestampPrecision must be "
-			    "0, 3, 6 or 9", file, ln);
-		s->decimals = (int)x;
-	}
-}
-
-static int
-session_matches(const struct session *s, const char *id)
-{
-	char buf[400];
-	int k;
-
-	if (id == NULL)
-		return 1;
-	k = snprintf(buf, sizeof(buf), "%s:%s->%s", s->begin, s->sender,
-	    s->target);
-	return k > 0 && (size_t)k < sizeof(buf) && strcmp(buf, id) == 0;
+		errx(CMD_EX_DATA, "%s:%u: value too long", file, ln);
 }
 
 /*
- * QuickFIX settings: [DEFAULT] keys apply to every [SESSION] below or
- * above them; the session chosen is the one -C names, or the first.
+ * The session of a QuickFIX settings file that -C names (its id as
+ * QuickFIX writes it), or the first one; keys absent from its section come
+ * from [DEFAULT].
  */
 static void
 read_settings(const char *file, const char *id, struct session *out)
 {
-	struct session def, cur;
-	FILE *f;
-	char *line = NULL, *s, *eq;
-	size_t cap = 0;
-	unsigned long ln = 0;
-	int sect = 0, found = 0;	/* sect: 0 none, 1 DEFAULT, 2 SESSION */
+	static const char *const keys[] = { "BeginString", "SenderCompID",
+	    "TargetCompID" };
+	struct fixu_cfg *cfg;
+	struct fixu_diag d;
+	char sid[400], text[300];
+	const char *v;
+	size_t i, n;
+	unsigned ln;
+	uint64_t x;
 
-	if ((f = fopen(file, "r")) == NULL)
-		err(CMD_EX_IO, "%s", file);
-	memset(&def, 0, sizeof(def));
-	def.decimals = -1;
-	memset(&cur, 0, sizeof(cur));
-	/* Two passes: DEFAULT may come after the sessions. */
-	while (getline(&line, &cap, f) != -1) {
-		ln++;
-		s = trim(line);
-		if (*s == '\0' || *s == '#')
-			continue;
-		if (*s == '[') {
-			sect = strcasecmp(s, "[DEFAULT]") == 0 ? 1 : 2;
-			continue;
-		}
-		if ((eq = strchr(s, '=')) == NULL)
-			errx(CMD_EX_DATA, "%s:%lu: expected key=value", file,
-			    ln);
-		*eq = '\0';
-		if (sect == 1)
-			session_key(&def, trim(s), trim(eq + 1), file, ln);
+	if (fixu_cfg_load(&cfg, file, &d) < 0) {
+		if (d.code == FIXU_EIO || d.code == FIXU_ENOTFOUND)
+			errx(CMD_EX_IO, "%s: %s", file,
+			    fixu_diag_fmt(&d, text, sizeof(text)));
+		errx(CMD_EX_DATA, "%s:%zu: %s", file, d.off,
+		    fixu_diag_fmt(&d, text, sizeof(text)));
 	}
-	if (ferror(f))
-		err(CMD_EX_IO, "%s", file);
-	rewind(f);
-	ln = 0;
-	sect = 0;
-	for (;;) {
-		int more = getline(&line, &cap, f) != -1;
-
-		if (!more || (s = trim(line))[0] == '[') {
-			if (sect == 2 && session_matches(&cur, id)) {
-				found = 1;
-				break;
-			}
-			if (!more)
-				break;
-			sect = strcasecmp(s, "[DEFAULT]") == 0 ? 1 : 2;
-			cur = def;
-			ln++;
-			continue;
-		}
-		ln++;
-		if (*s == '\0' || *s == '#' || sect != 2)
-			continue;
-		eq = strchr(s, '=');
-		*eq = '\0';
-		session_key(&cur, trim(s), trim(eq + 1), file, ln);
+	n = fixu_cfg_nsessions(cfg);
+	for (i = 0; i < n; i++) {
+		if (id == NULL)
+			break;
+		if (fixu_cfg_sessid(cfg, i, sid, sizeof(sid), &d) == 0 &&
+		    strcmp(sid, id) == 0)
+			break;
 	}
-	free(line);
-	fclose(f);
-	if (!found)
+	if (i == n)
 		errx(CMD_EX_USAGE, "%s: no session %s", file,
 		    id ? id : "at all");
-	*out = cur;
+	memset(out, 0, sizeof(*out));
+	out->decimals = -1;
+	if ((v = fixu_cfg_get(cfg, i, keys[0], &ln)) != NULL)
+		setstr(out->begin, sizeof(out->begin), v, file, ln);
+	if ((v = fixu_cfg_get(cfg, i, keys[1], &ln)) != NULL)
+		setstr(out->sender, sizeof(out->sender), v, file, ln);
+	if ((v = fixu_cfg_get(cfg, i, keys[2], &ln)) != NULL)
+		setstr(out->target, sizeof(out->target), v, file, ln);
+	if ((v = fixu_cfg_get(cfg, i, "TimestampPrecision", &ln)) != NULL) {
+		if (fixu_parse_u64(v, strlen(v), &x) < 0 || x > 9 ||
+		    x % 3 != 0)
+			errx(CMD_EX_DATA, "%s:%u: TimestampPrecision must be "
+			    "0, 3, 6 or 9", file, ln);
+		out->decimals = (int)x;
+	}
+	fixu_cfg_free(cfg);
 }
 
 static char
