@@ -885,6 +885,31 @@ confirm(const char *question)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
+/*
+ * The end of reset and set-seq: a failed write is rolled back; otherwise
+ * the session must still be idle now that the write lock is held (unless
+ * forced), then the change is committed and the new numbers printed.
+ */
+static int
+finish_change(struct fixu_store *st, struct fixu_sess *s, const char *sid,
+    int force, const char *what, int rc, struct fixu_diag *d)
+{
+	if (rc < 0) {
+		fixu_store_rollback(st);
+		fs_die(rc, d, sid);
+	}
+	if (!force)
+		check_idle(st, s->id, what, 1);
+	fs_commit(st, sid);
+	if ((rc = fixu_store_session_byid(st, s->id, s, d)) < 0)
+		fs_die(rc, d, sid);
+	printf("%s: epoch %" PRIu32 ", next out %" PRIu64 ", next in %"
+	    PRIu64 "\n", sid, s->epoch, s->next_out, s->next_in);
+	fixu_store_close(st);
+	fs_flush_stdout();
+	return CMD_EX_OK;
+}
+
 static int
 cmd_reset(int argc, char **argv)
 {
@@ -922,21 +947,9 @@ cmd_reset(int argc, char **argv)
 		return CMD_EX_NO;
 	}
 	fixu_diag_clear(&d);
-	if ((rc = fixu_store_reset(st, s.id, force ? "fixstore reset -f" :
-	    "fixstore reset", &d)) < 0) {
-		fixu_store_rollback(st);
-		fs_die(rc, &d, sid);
-	}
-	if (!force)
-		check_idle(st, s.id, "a reset", 1);
-	fs_commit(st, sid);
-	if ((rc = fixu_store_session_byid(st, s.id, &s, &d)) < 0)
-		fs_die(rc, &d, sid);
-	printf("%s: epoch %" PRIu32 ", next out %" PRIu64 ", next in %"
-	    PRIu64 "\n", sid, s.epoch, s.next_out, s.next_in);
-	fixu_store_close(st);
-	fs_flush_stdout();
-	return CMD_EX_OK;
+	rc = fixu_store_reset(st, s.id, force ? "fixstore reset -f" :
+	    "fixstore reset", &d);
+	return finish_change(st, &s, sid, force, "a reset", rc, &d);
 }
 
 static int
@@ -986,20 +999,9 @@ cmd_setseq(int argc, char **argv)
 		return CMD_EX_NO;
 	}
 	fixu_diag_clear(&d);
-	if ((rc = fixu_store_set_next(st, s.id, out, in, &d)) < 0) {
-		fixu_store_rollback(st);
-		fs_die(rc, &d, sid);
-	}
-	if (!force)
-		check_idle(st, s.id, "setting sequence numbers of", 1);
-	fs_commit(st, sid);
-	if ((rc = fixu_store_session_byid(st, s.id, &s, &d)) < 0)
-		fs_die(rc, &d, sid);
-	printf("%s: epoch %" PRIu32 ", next out %" PRIu64 ", next in %"
-	    PRIu64 "\n", sid, s.epoch, s.next_out, s.next_in);
-	fixu_store_close(st);
-	fs_flush_stdout();
-	return CMD_EX_OK;
+	rc = fixu_store_set_next(st, s.id, out, in, &d);
+	return finish_change(st, &s, sid, force, "setting sequence numbers of",
+	    rc, &d);
 }
 
 /* ---- verify ----------------------------------------------------------------- */
