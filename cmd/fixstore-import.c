@@ -58,15 +58,6 @@ struct fs_progress {
 	const char *name;
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static double
 mono(void)
 {
@@ -545,7 +536,7 @@ import_prefix(struct fixu_store *st, const char *dir, const char *prefix,
 		rec.dir = FIXU_DIR_OUT;
 		rec.seq = seq;
 		if ((rec.time_ns = sending_time(&m)) == 0)
-			rec.time_ns = now_ns();
+			rec.time_ns = fs_now_ns(CLOCK_REALTIME);
 		fill_rec(&rec, &m);
 		if ((rc = fixu_store_append(st, &rec, d)) != 0)
 			goto fail;
@@ -569,7 +560,7 @@ import_prefix(struct fixu_store *st, const char *dir, const char *prefix,
 	if (n < 0 || (size_t)n >= sizeof(path))
 		memcpy(path + sizeof(path) - 4, "...", 4);
 	if ((rc = fixu_store_set_next(st, sess.id, snd, tgt, d)) != 0 ||
-	    (rc = fixu_store_event(st, sess.id, now_ns(), "import", path,
+	    (rc = fixu_store_event(st, sess.id, fs_now_ns(CLOCK_REALTIME), "import", path,
 	    d)) != 0 ||
 	    (rc = commit(st, d)) != 0 ||
 	    (rc = fixu_store_session_byid(st, sess.id, &sess, d)) != 0)
@@ -862,7 +853,7 @@ fs_import_log(struct fixu_store *st, const struct fixu_sessid *sid,
 		rec.seq = seq;
 		rec.time_ns = t_cur;
 		if (rec.time_ns == 0 && (rec.time_ns = sending_time(&m)) == 0)
-			rec.time_ns = now_ns();
+			rec.time_ns = fs_now_ns(CLOCK_REALTIME);
 		fill_rec(&rec, &m);
 		if (to_wire(&m, &wire, &rec.raw) != 0) {
 			fixu_diag_set(&fd, FIXU_ELIMIT, SIZE_MAX, 0,
@@ -908,7 +899,7 @@ bad:
 	    (unsigned long long)stats->skipped, (unsigned long long)stats->bad);
 	if (n < 0 || (size_t)n >= sizeof(ev))
 		memcpy(ev + sizeof(ev) - 4, "...", 4);
-	if ((rc = fixu_store_event(st, sess.id, now_ns(), "import", ev,
+	if ((rc = fixu_store_event(st, sess.id, fs_now_ns(CLOCK_REALTIME), "import", ev,
 	    d)) != 0 || (rc = commit(st, d)) != 0 ||
 	    (rc = fixu_store_session_byid(st, sess.id, &sess, d)) != 0)
 		goto fail;
