@@ -330,7 +330,7 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
     struct fixu_diag *d)
 {
 	const int eof = flags & FIXU_FRAME_EOF, nl = flags & FIXU_FRAME_NL;
-	size_t s, i, bl, body, end, j, e;
+	size_t s, i, bl, body, end, j, e, lim;
 	uint64_t bodylen = 0;
 	char delim;
 
@@ -342,11 +342,16 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
 		return FIXU_EAGAIN;
 	}
 	/* BeginString value up to the delimiter. */
-	for (i = s + 2; i < n && isbegin((unsigned char)p[i]); i++)
-		if (i - (s + 2) > FIXU_MAX_BEGINSTRING)
-			goto garbled_begin;
+	lim = n - s > FIXU_MAX_BEGINSTRING + 3 ?
+	    s + 3 + FIXU_MAX_BEGINSTRING : n;
+	/* find_start saw "FIX" unless the input ends within it. */
+	for (i = n - s >= 5 ? s + 5 : s + 2; i < lim &&
+	    isbegin((unsigned char)p[i]); i++)
+		continue;
 	if (i >= n)
 		goto short_input;
+	if (i == lim && isbegin((unsigned char)p[i]))
+		goto garbled_begin;
 	delim = p[i];
 	fr->delim = delim;
 	if (delim == '=' || delim == '\n' || delim == '\r')
@@ -366,17 +371,18 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
 		goto garbled;
 	}
 	i += 2;
-	for (bl = i; i < n && isdig((unsigned char)p[i]); i++)
-		if (i - bl >= FIXU_MAX_BODYLEN_DIGITS) {
-			fixu_diag_set(d, FIXU_ELIMIT, bl, 9, FIXU_REJ_NONE,
-			    "BodyLength has more than %d digits",
-			    FIXU_MAX_BODYLEN_DIGITS);
-			goto garbled;
-		}
-		else
-			bodylen = bodylen * 10 + (unsigned)(p[i] - '0');
+	bl = i;
+	lim = n - i > FIXU_MAX_BODYLEN_DIGITS ? i + FIXU_MAX_BODYLEN_DIGITS : n;
+	for (; i < lim && isdig((unsigned char)p[i]); i++)
+		bodylen = bodylen * 10 + (unsigned)(p[i] - '0');
 	if (i >= n)
 		goto short_input;
+	if (i == lim && isdig((unsigned char)p[i])) {
+		fixu_diag_set(d, FIXU_ELIMIT, bl, 9, FIXU_REJ_NONE,
+		    "BodyLength has more than %d digits",
+		    FIXU_MAX_BODYLEN_DIGITS);
+		goto garbled;
+	}
 	if (i == bl || p[i] != delim) {
 		fixu_diag_set(d, FIXU_EBODYLEN, bl, 9, FIXU_REJ_NONE,
 		    "BodyLength is not a number");
@@ -390,6 +396,15 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
 	}
 	body = i + 1;
 	end = body + (size_t)bodylen;
+	/* The usual case: "10=ddd" and a delimiter right where promised. */
+	if (end + 7 <= n && p[end - 1] == delim && p[end] == '1' &&
+	    p[end + 1] == '0' && p[end + 2] == '=' &&
+	    isdig((unsigned char)p[end + 3]) &&
+	    isdig((unsigned char)p[end + 4]) &&
+	    isdig((unsigned char)p[end + 5]) && p[end + 6] == delim) {
+		fr->len = end + 7 - s;
+		return 0;
+	}
 	if (end + 7 > n && !(end + 4 <= n &&
 	    csum_at(p, n, end, delim, nl, &e))) {
 		/*
@@ -557,9 +572,9 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0, start, v, e, dlen = 0, mbase;
 	uint32_t t, dtag = 0, sumall;
-	uint64_t t64 = 0, mask;
-	struct fixu_field *f;
-	size_t csoff, k;
+	uint64_t t64 = 0, rm;
+	struct fixu_field *f, *fend;
+	size_t csoff, k, elim;
 	int rc;
 
 	if (lm == NULL)
@@ -572,53 +587,93 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	m->sum_declared = m->sum_real = 0;
 	m->i_msgtype = 0;
 	m->ndata = 0;
+	/*
+	 * rm: the delimiters from i on among the 64 bytes from mbase, so the
+	 * field's end is one count-trailing-zeros away and passing it one
+	 * clear-lowest-bit.
+	 */
 	mbase = 0;
-	mask = delim_mask(p, n, 0, delim);
+	rm = delim_mask(p, n, 0, delim);
+	f = m->f;
+	fend = m->f + m->cap;
+	/*
+	 * A delimiter that is not a digit ends any run of tag digits, so
+	 * when one lies ahead (e < elim) the digit loop needs no bounds check,
+	 * and when it is not '=' either, the first delimiter from the field's
+	 * start is also the first one after its '='.
+	 */
+	elim = isdig((unsigned char)delim) || delim == '=' ? 0 : n;
 	while (i < n) {
 		unsigned c;
 
 		start = i;
-		t64 = 0;
-		while (i < n && (c = (unsigned)u[i] - '0') < 10) {
-			t64 = t64 * 10 + c;
-			i++;
+		/* The next delimiter at or after start: rm's lowest. */
+		while (rm == 0) {
+			if (mbase + 64 >= n)
+				break;
+			mbase = start > mbase + 64 ? start : mbase + 64;
+			rm = delim_mask(p, n, mbase, delim);
 		}
-		if (i == n || u[i] != '=' || i - start - 1 >= 10 ||
-		    t64 - 1 >= FIXU_MAX_TAG || u[start] == '0')
+		e = rm != 0 ? mbase + (size_t)__builtin_ctzll(rm) : n;
+		t64 = 0;
+		if (e < elim) {
+			/* The delimiter at e stops the loop. */
+			while ((c = (unsigned)u[i] - '0') < 10) {
+				t64 = t64 * 10 + c;
+				i++;
+			}
+		} else {
+			while (i < n && (c = (unsigned)u[i] - '0') < 10) {
+				t64 = t64 * 10 + c;
+				i++;
+			}
+			if (i == n) {
+				m->nf = (uint32_t)(f - m->f);
+				return tag_error(p, n, start, i, delim, d);
+			}
+			if (e <= i) {
+				/* The delimiter is '=' or a digit: look again
+				   after the tag. */
+				const char *q = memchr(p + i + 1, delim,
+				    n - i - 1);
+
+				e = q != NULL ? (size_t)(q - p) : n;
+				rm = e - mbase < 64 ?
+				    rm & (~0ull << (e - mbase)) : 0;
+			}
+		}
+		if (u[i] != '=' || i - start - 1 >= 10 ||
+		    t64 - 1 >= FIXU_MAX_TAG || u[start] == '0') {
+			m->nf = (uint32_t)(f - m->f);
 			return tag_error(p, n, start, i, delim, d);
+		}
 		t = (uint32_t)t64;
 		v = ++i;
 		if (dtag != 0 && t == dtag) {
-			if (dlen > n - v || (v + dlen < n && p[v + dlen] != delim))
+			if (dlen > n - v ||
+			    (v + dlen < n && p[v + dlen] != delim)) {
+				m->nf = (uint32_t)(f - m->f);
 				return fixu_diag_set(d, FIXU_EDATA, start, t,
 				    FIXU_REJ_DATA_DELIM, "data field %u is not "
 				    "%zu bytes long", t, dlen);
-			e = v + dlen;
-			m->ndata++;
-		} else {
-			/* The next delimiter at or after v, from the masks. */
-			for (e = v;;) {
-				uint64_t mm;
-
-				if (e - mbase >= 64) {
-					mbase = e;
-					mask = delim_mask(p, n, e, delim);
-				}
-				if ((mm = mask >> (e - mbase)) != 0) {
-					e += (size_t)__builtin_ctzll(mm);
-					break;
-				}
-				if ((e = mbase + 64) >= n) {
-					e = n;
-					break;
-				}
 			}
+			/* The value may hold delimiters: its length says
+			   where it ends; rm drops those before e. */
+			e = v + dlen;
+			rm = e - mbase < 64 ? rm & (~0ull << (e - mbase)) : 0;
+			m->ndata++;
 		}
+		/* else e, found from start, is the first one at or after v. */
 		dtag = 0;
-		if (m->nf == m->cap && (rc = grow(m)) < 0)
-			return fixu_diag_set(d, rc, start, t, FIXU_REJ_NONE,
-			    "more than %u fields", FIXU_MAX_FIELDS);
-		f = &m->f[m->nf++];
+		if (f == fend) {
+			m->nf = (uint32_t)(f - m->f);
+			if ((rc = grow(m)) < 0)
+				return fixu_diag_set(d, rc, start, t,
+				    FIXU_REJ_NONE, "more than %u fields",
+				    FIXU_MAX_FIELDS);
+			f = m->f + m->nf;
+			fend = m->f + m->cap;
+		}
 		f->tag = t;
 		f->val = p + v;
 		f->len = (uint32_t)(e - v);
@@ -632,8 +687,11 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 			else
 				dlen = (size_t)x;
 		}
+		f++;
 		i = e + 1;
+		rm &= rm - 1;		/* past the delimiter at e */
 	}
+	m->nf = (uint32_t)(f - m->f);
 	if (m->nf == 0)
 		return fixu_diag_set(d, FIXU_EBEGIN, 0, 8, FIXU_REJ_NONE,
 		    "empty message");
@@ -671,8 +729,9 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 			    (int)(f[1].len > 20 ? 20 : f[1].len), f[1].val);
 		m->bodylen = (uint32_t)bl;
 	}
-	csoff = tagoff(m, &f[m->nf - 1]);
-	m->bodylen_real = (uint32_t)(csoff - tagoff(m, &f[2]));
+	/* Tags 10 and 35, checked above, take "10=" and "35=". */
+	csoff = (size_t)(f[m->nf - 1].val - p) - 3;
+	m->bodylen_real = (uint32_t)(csoff - ((size_t)(f[2].val - p) - 3));
 	sumall = sum_bytes(p, csoff);
 	if (delim != FIXU_SOH)
 		sumall -= (m->nf - 1) * (uint32_t)((unsigned char)delim - 1);

@@ -103,19 +103,20 @@ chk_digits(const unsigned char *p, size_t n)
 static int
 chk_float(const unsigned char *p, size_t n)
 {
-	size_t i = 0, nd = 0, dots = 0;
+	size_t i = 0, signdot;
 
 	if (n > 0 && p[0] == '-')
 		i = 1;
-	for (; i < n; i++) {
-		if (isd(p[i]))
-			nd++;
-		else if (p[i] == '.' && dots++ == 0)
+	signdot = i;
+	while (i < n && isd(p[i]))
+		i++;
+	if (i < n && p[i] == '.') {
+		signdot++;
+		for (i++; i < n && isd(p[i]); i++)
 			continue;
-		else
-			return -1;
 	}
-	return nd > 0 ? 0 : -1;
+	/* Only digits, one '.' at most, and at least one digit. */
+	return i == n && n > signdot ? 0 : -1;
 }
 
 /* YYYYMMDD at p (8 bytes available). */
@@ -733,6 +734,19 @@ ts_ok(const unsigned char *p, size_t n)
 		return 1;
 	if (p[17] != '.' || n == 18 || n > 27)
 		return 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n <= 26) {
+		/*
+		 * The 1 to 8 fraction digits are the top bytes of the word
+		 * ending at p + n; the bytes below them are checked above and
+		 * carry nothing into them.
+		 */
+		memcpy(&x, p + n - 8, 8);
+		x ^= 0x3030303030303030ull;
+		return ((x | (x + 0x7676767676767676ull)) &
+		    (0x8080808080808080ull << (8 * (26 - n)))) == 0;
+	}
+#endif
 	for (k = 18; k < n; k++)
 		if (!isd(p[k]))
 			return 0;
@@ -836,28 +850,35 @@ preliminary(struct walk *w)
 
 /*
  * The walk.  full: one table for header, body and trailer (the message's
- * full layout) rather than three; the compiler makes a copy of this
- * function for each value, so the common case pays for no branches it
- * does not need.
+ * full layout); split (then full is NULL): the three tables of w->top
+ * instead.  split and layout are constants in each caller, so the compiler
+ * makes a copy of this function for each, and the common case pays for no
+ * branches it does not need.
  */
 static inline __attribute__((always_inline)) int
-walk(struct walk *w, const struct fixu_dlay *full, int layout)
+walk(struct walk *w, const struct fixu_dlay *full, int split, int layout)
 {
 	const struct fixu_msg *m = w->m;
 	const struct fixu_field *fl, *fields = m->f;
 	const struct fixu_dmem *mem;
 	struct fixu_fpos *pos = layout ? w->pos : NULL;
+	const struct fixu_dmem *hslots = NULL;
 	bool *seen, *tseen[3];
-	uint32_t i, p, nf = m->nf, nreq = 0, want = 0;
+	uint32_t i, p, nf = m->nf, nreq = 0, want = 0, hshift = 0, ht;
 	unsigned flags = w->flags;
 	int s, k;
 
-	if (full != NULL) {
+	if (!split) {
 		if (full->n > FIXU_DICT_SEEN_BYTES)
 			return FIXU_ELIMIT;
 		tseen[0] = tseen[1] = tseen[2] = w->pool;
 		w->poolused = full->n;
 		want = full->nreq;
+		/* full's table and shift in locals: the walk's stores (to
+		   w->sec) may alias full's fields, which would then be
+		   reloaded for every field. */
+		hslots = full->h;
+		hshift = full->shift;
 	} else
 		for (k = 0; k < 3; k++) {
 			tseen[k] = w->pool + w->poolused;
@@ -875,8 +896,12 @@ walk(struct walk *w, const struct fixu_dlay *full, int layout)
 		fl = &fields[i];
 		if (w->depth > 0 && (mem = in_group(w, i, fl->tag)) != NULL)
 			goto value;
-		if (full != NULL) {
-			if ((mem = fixu_lay_find(full, fl->tag)) == NULL)
+		if (!split) {
+			/* The first probe inline; collisions and misses out
+			   of line (tag 0 must not meet an empty slot). */
+			mem = &hslots[FIXU_HASH32(fl->tag) >> hshift];
+			if (((ht = mem->tag) != fl->tag || ht == 0) &&
+			    (mem = fixu_lay_find(full, fl->tag)) == NULL)
 				goto unknown;
 			s = mem->chk >> 4;
 		} else if ((mem = split_find(w, fl->tag, &s)) == NULL)
@@ -885,7 +910,8 @@ walk(struct walk *w, const struct fixu_dlay *full, int layout)
 			w->sec = s;
 		else if (flags & FIXU_V_ORDER)
 			order_issue(w, i, mem, s);
-		seen = tseen[s];
+		/* One table: one seen array for all three sections. */
+		seen = split ? tseen[s] : w->pool;
 		p = mem->pos;
 		if (seen[p])
 			repeated_issue(w, i, mem);
@@ -920,7 +946,7 @@ unknown:
 	while (w->depth > 0)
 		pop(w);
 	if (w->iss != NULL && (flags & FIXU_V_REQUIRED) && nreq != want) {
-		if (full != NULL)
+		if (!split)
 			missing(w, full, w->pool, UINT32_MAX, "");
 		else
 			for (k = 0; k < 3; k++)
@@ -934,19 +960,19 @@ unknown:
 static int
 walk_full(struct walk *w, const struct fixu_dlay *full)
 {
-	return walk(w, full, 0);
+	return walk(w, full, 0, 0);
 }
 
 static int
 walk_split(struct walk *w)
 {
-	return walk(w, NULL, 0);
+	return walk(w, NULL, 1, 0);
 }
 
 static int
 walk_layout(struct walk *w, const struct fixu_dlay *full)
 {
-	return walk(w, full, 1);
+	return walk(w, full, full == NULL, 1);
 }
 
 static int
@@ -969,8 +995,9 @@ run(struct walk *w)
 	w->poolused = 0;
 	w->n = 0;
 	/* An admin message of the transport has its own full table too. */
-	if (dm != NULL && (w->app == w->tr || dm->lay == NULL ||
-	    fixu_dict_msg(w->tr, dm->type, dm->typelen) == dm))
+	if (dm != NULL && dm->full != NULL && (w->app == w->tr ||
+	    dm->lay == NULL || fixu_dict_msg(w->tr, dm->type, dm->typelen) ==
+	    dm))
 		return w->pos != NULL ? walk_layout(w, dm->full) :
 		    walk_full(w, dm->full);
 	w->top[0] = w->tr->hdr;
