@@ -33,7 +33,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 OPT      ?= -O2 -g
 CFLAGS   ?= $(OPT)
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-             $(WARN) $(CFLAGS) -fPIC -iquote libfixutil $(PKG_CFLAGS) \
+             $(WARN) $(CFLAGS) -fPIC -iquote libfixutil -iquote cmd/common $(PKG_CFLAGS) \
              -DFIXU_VERSION='"$(VERSION)"' -DFIXU_DICTDIR='"$(DATADIR)/dicts"'
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -51,9 +51,8 @@ TOOLS     = fixdec fixenc fixstore
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
 LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/dict_int.h,$(wildcard libfixutil/*.h))
-# cmd/TOOL.c and cmd/TOOL-*.c make a tool; other cmd/*.c are shared.
-TOOLPARTS = $(foreach t,$(TOOLS),$(wildcard cmd/$(t)-*.c))
-CMDCOMMON = $(filter-out $(TOOLS:%=cmd/%.c) $(TOOLPARTS),$(wildcard cmd/*.c))
+# cmd/TOOL.c and cmd/TOOL/*.c make a tool; cmd/common/*.c are shared.
+CMDCOMMON = $(wildcard cmd/common/*.c)
 CMDOBJ    = $(CMDCOMMON:%.c=$(BUILD)/%.o)
 BINS      = $(TOOLS:%=$(BUILD)/bin/%)
 UNITSRC   = $(wildcard tests/unit/test_*.c)
@@ -69,7 +68,7 @@ SHARED    = $(BUILD)/lib/libfixutil.so.$(VERSION)
 
 all: $(BINS) $(STATIC) $(SHARED) $(BUILD)/fixutil.pc
 
-$(BUILD)/%.o: %.c $(wildcard libfixutil/*.h) $(wildcard cmd/*.h)
+$(BUILD)/%.o: %.c $(wildcard libfixutil/*.h) $(wildcard cmd/*/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -84,7 +83,7 @@ $(SHARED): $(LIBOBJ)
 	    -o $@ $^ $(PKG_LIBS)
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $(BUILD)/cmd/%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*-*.c))) $(CMDOBJ) $(STATIC)
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard cmd/$$*/*.c))) $(CMDOBJ) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC) $(PKG_LIBS) $(READLINE_LIBS) -lm
 

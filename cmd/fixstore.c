@@ -10,10 +10,10 @@
  * write lock is taken, before the commit) so that a session that came
  * online meanwhile is never reset under its feet.
  *
- * archive (fixstore-archive.c) writes the messages to a new file, fsyncs
+ * archive (fixstore/archive.c) writes the messages to a new file, fsyncs
  * it, reads it back and compares it with the store message by message;
  * only then, with -D, does it purge what it wrote, bounded by the last
- * rowid it exported.  passwd is in fixstore-passwd.c.
+ * rowid it exported.  passwd is in fixstore/passwd.c.
  *
  * Every message names the store file; the exit status follows DESIGN.md.
  */
@@ -39,7 +39,7 @@
 #include "cfg.h"
 #include "store.h"
 #include "common.h"
-#include "fixstore.h"
+#include "fixstore/fixstore.h"
 
 #define NEVENTS		10		/* events shown by show */
 #define FOLLOW_NS	100000000L	/* dump -f polls this often */

@@ -1,5 +1,5 @@
 /*
- * fixstore-import.c -- take over the state of a QuickFIX engine: its
+ * fixstore/import.c -- take over the state of a QuickFIX engine: its
  * FileStore (outbound messages and both next sequence numbers) and its file
  * logs (both directions).
  *

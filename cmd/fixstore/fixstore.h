@@ -1,8 +1,8 @@
 /*
  * fixstore.h -- what the parts of fixstore share: the helpers of
  * fixstore.c (messages, the store handle, parsing of arguments), the
- * sub-commands kept in their own files (fixstore-archive.c,
- * fixstore-passwd.c) and the QuickFIX importers (fixstore-import.c).
+ * sub-commands kept in their own files (fixstore/archive.c,
+ * fixstore/passwd.c) and the QuickFIX importers (fixstore/import.c).
  */
 #ifndef FIXSTORE_H
 #define FIXSTORE_H
