@@ -1189,6 +1189,29 @@ fs_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+static int
+cmd_archive_only(int argc, char **argv)
+{
+	return cmd_archive(argc, argv, 0);
+}
+
+static int
+cmd_purge(int argc, char **argv)
+{
+	return cmd_archive(argc, argv, 1);
+}
+
+static const struct {
+	const char	*name;
+	int		(*fn)(int, char **);
+} cmds[] = {
+	{ "list", cmd_list }, { "show", cmd_show }, { "dump", cmd_dump },
+	{ "events", cmd_events }, { "reset", cmd_reset },
+	{ "set-seq", cmd_setseq }, { "verify", cmd_verify },
+	{ "import", cmd_import }, { "archive", cmd_archive_only },
+	{ "purge", cmd_purge }, { "passwd", cmd_passwd },
+};
+
 /* ---- main ------------------------------------------------------------------- */
 
 /* -S, else StorePath of the settings' [DEFAULT], else the default. */
@@ -1232,6 +1255,7 @@ int
 main(int argc, char **argv)
 {
 	const char *opt_store = NULL, *settings = NULL, *cmd;
+	size_t k;
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -1260,28 +1284,9 @@ main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
-	if (strcmp(cmd, "list") == 0)
-		return cmd_list(argc, argv);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(argc, argv);
-	if (strcmp(cmd, "dump") == 0)
-		return cmd_dump(argc, argv);
-	if (strcmp(cmd, "events") == 0)
-		return cmd_events(argc, argv);
-	if (strcmp(cmd, "reset") == 0)
-		return cmd_reset(argc, argv);
-	if (strcmp(cmd, "set-seq") == 0)
-		return cmd_setseq(argc, argv);
-	if (strcmp(cmd, "verify") == 0)
-		return cmd_verify(argc, argv);
-	if (strcmp(cmd, "import") == 0)
-		return cmd_import(argc, argv);
-	if (strcmp(cmd, "archive") == 0)
-		return cmd_archive(argc, argv, 0);
-	if (strcmp(cmd, "purge") == 0)
-		return cmd_archive(argc, argv, 1);
-	if (strcmp(cmd, "passwd") == 0)
-		return cmd_passwd(argc, argv);
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (strcmp(cmd, cmds[k].name) == 0)
+			return cmds[k].fn(argc, argv);
 	warnx("unknown command '%s'", cmd);
 	fs_usage(CMD_EX_USAGE);
 }

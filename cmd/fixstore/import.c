@@ -443,6 +443,20 @@ commit(struct fixu_store *st, struct fixu_diag *d)
 	return fixu_store_commit(st, d);
 }
 
+/* Store one message; a full batch is committed, so a cut import keeps it. */
+static int
+store_one(struct fixu_store *st, const struct fixu_rec *rec,
+    struct fixu_diag *d)
+{
+	int rc;
+
+	if ((rc = fixu_store_append(st, rec, d)) != 0)
+		return rc;
+	if (fixu_store_pending(st) >= FS_BATCH)
+		return commit(st, d);
+	return 0;
+}
+
 static int
 import_prefix(struct fixu_store *st, const char *dir, const char *prefix,
     int force, struct fs_import_stats *stats, struct fixu_diag *d)
@@ -538,12 +552,9 @@ import_prefix(struct fixu_store *st, const char *dir, const char *prefix,
 		if ((rec.time_ns = sending_time(&m)) == 0)
 			rec.time_ns = fs_now_ns(CLOCK_REALTIME);
 		fill_rec(&rec, &m);
-		if ((rc = fixu_store_append(st, &rec, d)) != 0)
+		if ((rc = store_one(st, &rec, d)) != 0)
 			goto fail;
 		nstored++;
-		if (fixu_store_pending(st) >= FS_BATCH &&
-		    (rc = commit(st, d)) != 0)
-			goto fail;
 		progress(&pg, i, nstored);
 	}
 	/* The store has no field for QuickFIX's creation time: log it. */
@@ -874,12 +885,9 @@ fs_import_log(struct fixu_store *st, const struct fixu_sessid *sid,
 			stats->skipped++;
 			goto next;
 		}
-		if ((rc = fixu_store_append(st, &rec, d)) != 0)
+		if ((rc = store_one(st, &rec, d)) != 0)
 			goto fail;
 		nstored++;
-		if (fixu_store_pending(st) >= FS_BATCH &&
-		    (rc = commit(st, d)) != 0)
-			goto fail;
 next:
 		/* The rest of the line may hold another message. */
 		if (mp == conv.p)
