@@ -305,10 +305,14 @@ fixu_type_check(enum fixu_type t, const char *v, size_t n)
 
 /* ---- the walk -------------------------------------------------------------- */
 
-/* Report order of issues; lower first. */
+/*
+ * Report order of issues; lower first.  A wrong NumInGroup count is a fault
+ * of the message's structure, so it comes before the faults of its values
+ * (as with QuickFIX, which finds it while parsing, before validating).
+ */
 enum {
-	P_GARBLED, P_FIRST3, P_MSGTYPE, P_REPEATED, P_ORDER, P_REQUIRED,
-	P_FIELD
+	P_GARBLED, P_FIRST3, P_MSGTYPE, P_REPEATED, P_ORDER, P_GROUPCOUNT,
+	P_REQUIRED, P_FIELD
 };
 
 struct frame {
@@ -501,7 +505,7 @@ pop(struct walk *w)
 	if (fr->count > 0)
 		end_instance(w, fr);
 	if (fr->declared != UINT32_MAX && fr->count != fr->declared)
-		issue(w, P_FIELD, FIXU_EINVALID, fr->gidx, fr->gtag,
+		issue(w, P_GROUPCOUNT, FIXU_EINVALID, fr->gidx, fr->gtag,
 		    FIXU_REJ_NUMINGROUP, "%s (%u) says %u, found %u",
 		    fr->gname, fr->gtag, fr->declared, fr->count);
 	w->poolused -= fr->lay->n;
