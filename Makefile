@@ -47,10 +47,10 @@ ifeq ($(WERROR),1)
   ALL_CFLAGS += -Werror
 endif
 
-TOOLS     = fixdec fixenc fixstore
+TOOLS     = fixdec fixenc fixstore fixsession
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
-LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/dict_int.h,$(wildcard libfixutil/*.h))
+LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/%_int.h,$(wildcard libfixutil/*.h))
 # cmd/TOOL.c and cmd/TOOL/*.c make a tool; cmd/common/*.c are shared.
 CMDCOMMON = $(wildcard cmd/common/*.c)
 CMDOBJ    = $(CMDCOMMON:%.c=$(BUILD)/%.o)
@@ -115,7 +115,22 @@ check: deps-check
 	@$(MAKE) --no-print-directory all tests
 	@FIXU_SANITIZE='$(SANITIZE)' sh tests/run.sh $(BUILD)
 
-tests: $(UNITS) $(FUZZDRV) $(BINS) $(BUILD)/tests/crash_writer
+# The session conformance harness (tests/at): the .def player over TCP, the
+# echo application behind fixsession, and the in-process player that drives
+# the session state machine directly.
+ATPROGS = $(BUILD)/tests/atrun $(BUILD)/tests/at_echo $(BUILD)/tests/at_inproc
+
+tests: $(UNITS) $(FUZZDRV) $(BINS) $(BUILD)/tests/crash_writer $(ATPROGS)
+
+$(BUILD)/tests/atrun: tests/at/atrun.c $(wildcard tests/at/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/at $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(PKG_LIBS) -lm
+$(BUILD)/tests/at_echo: tests/at/echo_main.c tests/at/echo.c $(wildcard tests/at/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/at $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) $(STATIC) $(PKG_LIBS) -lm
+$(BUILD)/tests/at_inproc: tests/at/at_inproc.c tests/at/echo.c $(wildcard tests/at/*.h) $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/at $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) $(STATIC) $(PKG_LIBS) -lm
 
 # The store's crash test: a writer killed at random moments, then checked.
 $(BUILD)/tests/crash_writer: tests/store/crash_writer.c $(STATIC)

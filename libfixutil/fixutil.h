@@ -15,5 +15,8 @@
 #include "text.h"
 #include "cfg.h"
 #include "store.h"
+#include "schedule.h"
+#include "session.h"
+#include "engine.h"
 
 #endif

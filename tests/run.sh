@@ -80,6 +80,34 @@ for b in tests/cli/*.bats; do
 	tap "$n" "$log/$n.tap"
 done
 
+# The QuickFIX acceptance suite (../shared/quickfix-at; skipped when absent):
+# in process against the state machine, then over TCP against fixsession.
+echo "session conformance (QuickFIX acceptance suite):"
+at=${FIXU_AT_DIR:-$top/../shared/quickfix-at}
+if [ -d "$at/server" ]; then
+	if [ -x "$build/tests/at_inproc" ]; then
+		for d in fix40 fix41 fix42 fix43 fix44 fix50 fix50sp1 \
+		    fix50sp2 validate; do
+			ls "$at/server/$d"/*.def
+		done > "$log/at.list"
+		cut -f1 tests/at/exceptions | grep -v '^#' |
+		    sed 's|^|/|; s|$|$|' > "$log/at.except"
+		n=$(grep -c -f "$log/at.except" "$log/at.list")
+		grep -v -f "$log/at.except" "$log/at.list" |
+		    xargs "$build/tests/at_inproc" > "$log/at_inproc.tap" 2>&1
+		tap at_inproc "$log/at_inproc.tap"
+		echo "    ($n skipped: tests/at/exceptions)"
+		skip=$((skip + n))
+	fi
+	if [ -x "$build/tests/atrun" ]; then
+		FIXU_AT_DIR=$at sh tests/at/run.sh "$build" > "$log/at_tcp.tap" 2>&1
+		tap at_fixsession "$log/at_tcp.tap"
+	fi
+else
+	echo "  skipped: $at not found"
+	skip=$((skip + 1))
+fi
+
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
 else

@@ -17,7 +17,7 @@
 
 load helpers
 
-tools="fixdec fixenc fixstore"
+tools="fixdec fixenc fixstore fixsession"
 
 # The sorted, distinct letters of stdin, as one word.
 letters() {
@@ -30,7 +30,7 @@ usage_letters() {
 	awk '/^usage:/ { u = 1; print; next }
 	    u && /^[ \t]+\[/ { print; next }
 	    { u = 0 }' "$1" |
-	    grep -oE '\[-[A-Za-z]+[] ]' | sed -E 's/^\[-//; s/.$//' | letters
+	    grep -oE '(\[| )-[A-Za-z]+[] ]' | sed -E 's/^.-//; s/.$//' | letters
 }
 
 # Every word after an Fl macro in the SYNOPSIS of a man page.
@@ -185,6 +185,10 @@ run_examples() {
 
 @test "fixstore.5: every EXAMPLES command runs" {
 	run_examples fixstore.5
+}
+
+@test "fixsession.1: every EXAMPLES command runs" {
+	run_examples fixsession.1
 }
 
 @test "fixdict.5: every EXAMPLES command runs" {

@@ -16,6 +16,10 @@
 # pid.  QuickFIX 1.15 has no setting for the accept address: it listens on
 # every interface, so the port is only open for the length of a test.
 #
+# EXECUTOR_DEFAULTS, when set, is appended to executor.cfg's [DEFAULT]
+# section as it is (settings lines, newline-separated): the benches use it
+# to switch the screen log off (ScreenLogShowIncoming=N ...).
+#
 # Exit: 0 ok, 1 it would not start, 2 usage, 5 binary missing.
 set -u
 
@@ -95,6 +99,7 @@ StartTime=00:00:00
 EndTime=00:00:00
 HeartBtInt=30
 $(dictionary)
+${EXECUTOR_DEFAULTS:-}
 
 [SESSION]
 BeginString=$begin
