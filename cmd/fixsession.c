@@ -64,6 +64,8 @@ struct run {
 	struct child	*kids;
 	size_t		 nkids;
 	int		 child_died;
+	int		 stopping;	/* SIGTERM or SIGINT seen */
+	int		 app_prefix;	/* one shared pipe, lines prefixed */
 	int64_t		 eof_at;	/* mono ns the input ended; 0 */
 	int		 status;	/* exit status to return */
 };
@@ -290,6 +292,20 @@ spawn(struct run *r, struct fixu_eng_sess *s)
 	r->nkids++;
 }
 
+/* Undo spawn() for a session the engine did not take. */
+static void
+unspawn(struct run *r, struct fixu_eng_sess *s)
+{
+	struct child *k = &r->kids[r->nkids - 1];
+
+	close(s->app_in);
+	close(s->app_out);
+	s->app_in = s->app_out = -1;
+	(void)kill(k->pid, SIGTERM);
+	(void)waitpid(k->pid, NULL, 0);
+	r->nkids--;
+}
+
 /* The exit status for a store or engine error (DESIGN.md's table). */
 static int
 exit_for(int code)
@@ -324,6 +340,12 @@ add_sessions(struct run *r, struct fs_conf *c, int fatal)
 		fixu_sessid_fmt(&s->sc.sid, id, sizeof(id));
 		if (fixu_eng_has(r->eng, id))
 			continue;
+		if (!fatal && r->cmd == NULL && !r->app_prefix) {
+			/* Lines carry no session id: one session only. */
+			warnx("%s: not added: with one session at start and "
+			    "no -p, application lines name no session", id);
+			continue;
+		}
 		if (r->cmd != NULL)
 			spawn(r, s);
 		if (fixu_eng_add(r->eng, s, &d) != 0) {
@@ -331,6 +353,8 @@ add_sessions(struct run *r, struct fs_conf *c, int fatal)
 				errx(exit_for(d.code), "%s", fixu_diag_fmt(&d,
 				    buf, sizeof(buf)));
 			warnx("%s", fixu_diag_fmt(&d, buf, sizeof(buf)));
+			if (r->cmd != NULL)
+				unspawn(r, s);
 			continue;
 		}
 		added++;
@@ -353,6 +377,7 @@ hook(struct fixu_eng *e, void *arg)
 		(void)fflush(r->msglog);
 	if (got_term) {
 		got_term = 0;
+		r->stopping = 1;
 		fixu_eng_stop(e, "fixsession is shutting down");
 	}
 	if (got_hup) {
@@ -371,6 +396,10 @@ hook(struct fixu_eng *e, void *arg)
 				if (r->kids[i].pid != pid)
 					continue;
 				r->kids[i].pid = 0;
+				/* A signal to the whole process group (^C,
+				   systemd) ends the children too: no fault. */
+				if (r->stopping)
+					continue;
 				if (WIFEXITED(status))
 					warnx("%s: command exited with "
 					    "status %d", r->kids[i].id,
@@ -438,7 +467,7 @@ main(int argc, char **argv)
 			usage(0);
 			break;
 		case 'l':
-			if ((r.msglog = fopen(optarg, "a")) == NULL)
+			if ((r.msglog = fopen(optarg, "ae")) == NULL)
 				err(CMD_EX_IO, "%s", optarg);
 			break;
 		case 'n':
@@ -491,20 +520,27 @@ main(int argc, char **argv)
 	/* Under fixlock: every commit checks that our token is current. */
 	lease = getenv("FIXLOCK_LEASE");
 	token = getenv("FIXLOCK_TOKEN");
-	if (lease != NULL && token != NULL) {
+	if (lease != NULL || token != NULL) {
 		uint64_t tok;
 
+		if (lease == NULL || token == NULL)
+			errx(CMD_EX_USAGE, "FIXLOCK_LEASE and FIXLOCK_TOKEN go "
+			    "together; only %s is set", lease != NULL ?
+			    "FIXLOCK_LEASE" : "FIXLOCK_TOKEN");
 		if (fixu_parse_u64(token, strlen(token), &tok) != 0)
 			errx(CMD_EX_USAGE, "FIXLOCK_TOKEN: not a number: '%s'",
 			    token);
-		(void)fixu_store_fence(r.store, lease, tok);
+		if ((rc = fixu_store_fence(r.store, lease, tok)) != 0)
+			errx(rc == FIXU_EINVAL ? CMD_EX_USAGE : exit_for(rc),
+			    "FIXLOCK_LEASE '%.64s': %s", lease,
+			    fixu_strerror(rc));
 	}
 
 	memset(&eo, 0, sizeof(eo));
 	eo.store = r.store;
 	eo.app_in = r.cmd != NULL ? -1 : 0;
 	eo.app_out = r.cmd != NULL ? -1 : 1;
-	eo.app_prefix = r.prefix || c->nsess > 1;
+	eo.app_prefix = r.app_prefix = r.prefix || c->nsess > 1;
 	eo.dicts = c->dicts;
 	eo.hooks.event = on_event;
 	eo.hooks.message = on_message;

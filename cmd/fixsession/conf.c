@@ -440,6 +440,47 @@ get_int(struct ld *L, size_t i, const char *key, int min, int max, int def,
 	return 0;
 }
 
+/*
+ * Seconds with up to three decimals, as milliseconds from min_ms to max_ms
+ * (QuickFIX takes whole seconds; fixutil also takes 0.2 for fast drills).
+ */
+static int
+get_ms(struct ld *L, size_t i, const char *key, int min_ms, int max_ms,
+    int def_ms, int *out)
+{
+	const char *v, *dot;
+	unsigned line;
+	uint64_t sec = 0, frac = 0;
+	size_t nfrac = 0, k;
+
+	*out = def_ms;
+	if ((v = get(L, i, key, &line)) == NULL)
+		return 0;
+	dot = strchr(v, '.');
+	if (dot != NULL) {
+		nfrac = strlen(dot + 1);
+		for (k = 0; k < nfrac; k++)
+			if (dot[1 + k] < '0' || dot[1 + k] > '9')
+				nfrac = 4;
+	}
+	if ((dot == v ? 0 : fixu_parse_u64(v, dot != NULL ? (size_t)(dot - v) :
+	    strlen(v), &sec)) != 0 || (dot != NULL && (nfrac == 0 ||
+	    nfrac > 3 || fixu_parse_u64(dot + 1, nfrac, &frac) != 0)) ||
+	    sec > (uint64_t)max_ms / 1000)
+		goto bad;
+	for (k = nfrac; k < 3; k++)
+		frac *= 10;
+	sec = sec * 1000 + frac;
+	if (sec < (uint64_t)min_ms || sec > (uint64_t)max_ms)
+		goto bad;
+	*out = (int)sec;
+	return 0;
+bad:
+	return lerr(L, line, key, "expected seconds from %d.%03d to %d, with "
+	    "at most three decimals, got '%.40s'", min_ms / 1000, min_ms % 1000,
+	    max_ms / 1000, v);
+}
+
 /* A string that fits in n bytes (NUL included); NULL when absent. */
 static int
 get_str(struct ld *L, size_t i, const char *key, char *buf, size_t n,
@@ -1144,9 +1185,10 @@ build_session(struct ld *L, size_t i)
 			return lerr(L, hdr, "HeartBtInt", "missing: an "
 			    "initiator sends it in its Logon");
 		if ((rc = setup_connect(L, i, es)) != 0 ||
-		    (rc = get_int(L, i, "ReconnectInterval", 1, 86400, 30,
-		    &es->reconnect_interval)) != 0)
+		    (rc = get_ms(L, i, "ReconnectInterval", 10, 86400000,
+		    30000, &es->reconnect_ms)) != 0)
 			return rc;
+		es->reconnect_interval = (es->reconnect_ms + 999) / 1000;
 	} else {
 		if (get(L, i, "SocketAcceptPort", NULL) == NULL)
 			return lerr(L, hdr, "SocketAcceptPort", "missing: an "

@@ -223,7 +223,8 @@ check_all() {
 
 @test "bad numbers and Y/N values" {
 	check_all bad-port.cfg bad-port-range.cfg bad-bool.cfg \
-	    bad-heartbtint.cfg bad-timestamp.cfg bad-empty-value.cfg
+	    bad-heartbtint.cfg bad-timestamp.cfg bad-empty-value.cfg \
+	    bad-reconnect-fraction.cfg bad-comment-after-value.cfg
 }
 
 @test "ConnectionType and the keys each role needs" {
@@ -258,7 +259,7 @@ check_all() {
 
 @test "store keys, TLS, a line that is not Key=Value" {
 	check_all bad-storepath-in-session.cfg bad-durability.cfg bad-ssl.cfg \
-	    bad-syntax.cfg bad-password-long.cfg
+	    bad-syntax.cfg bad-password-long.cfg bad-section.cfg
 }
 
 @test "every bad-*.cfg fails as its expect line says" {
@@ -295,4 +296,202 @@ check_all() {
 	[ "$status" -eq 5 ]
 	grep -q "^fixsession: $tmp/none.cfg: .*No such file or directory" \
 	    "$tmp/err"
+}
+
+@test "a settings file that is not a regular file: exit 5" {
+	run fsn /dev/null
+	cat "$tmp/err"
+	[ "$status" -eq 5 ]
+	grep -q "^fixsession: /dev/null: .*not a regular file" "$tmp/err"
+	run fsn "$conf"
+	[ "$status" -eq 5 ]
+	grep -q "is a directory" "$tmp/err"
+}
+
+# ---- what fixsession.conf(5) says ----------------------------------------
+
+# The keys fixsession.conf(5) documents: the Cm words of KEYS AT A GLANCE
+# and QUICKFIX KEYS WITHOUT EFFECT, one a line.
+documented_keys() {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh (KEYS AT A GLANCE|QUICKFIX KEYS WITHOUT EFFECT)/); next }
+	    s { for (i = 1; i < NF; i++)
+		    if ($i == "Cm" || $i == ".Cm" || $i == ",")
+			    print $(i + 1) }' "$top/man/fixsession.conf.5" |
+	    grep -E '^[A-Z][A-Za-z0-9]+$' | sort -u
+}
+
+# The keys of conf.c's table (read, fixutil's own, and ignored).
+table_keys() {
+	sed -n '/^static const struct key keys\[\]/,/^};/p' \
+	    "$top/cmd/fixsession/conf.c" |
+	    sed -n 's/^[[:space:]]*{ "\([A-Za-z0-9]*\)", K_.*/\1/p' | sort -u
+}
+
+@test "fixsession.conf(5) documents every key conf.c knows, and no other" {
+	documented_keys > "$tmp/doc"
+	table_keys > "$tmp/code"
+	[ "$(wc -l < "$tmp/code")" -ge 100 ]
+	echo "in conf.c, not in the page:"
+	comm -13 "$tmp/doc" "$tmp/code"
+	echo "in the page, not in conf.c:"
+	comm -23 "$tmp/doc" "$tmp/code"
+	cmp -s "$tmp/doc" "$tmp/code"
+}
+
+@test "every key fixsession.conf(5) documents is known to fixsession" {
+	# All of them in [DEFAULT] of a good file: the first pass warns about
+	# unknown keys before any value is checked.
+	{
+		echo '[DEFAULT]'
+		documented_keys | grep -vx 'SocketUseSSL' | sed 's/$/=x/'
+		echo 'SocketUseSSL=N'
+		printf '%s\n' '[SESSION]' ConnectionType=acceptor \
+		    BeginString=FIX.4.4 SenderCompID=EXEC TargetCompID=C1
+	} > "$tmp/all.cfg"
+	[ "$(grep -c '=x$' "$tmp/all.cfg")" -ge 100 ]
+	run fsn "$tmp/all.cfg"
+	cat "$tmp/err"
+	! grep -q 'unknown key' "$tmp/err"
+	# ... and an unknown one would have been noticed.
+	echo 'NoSuchKey=x' >> "$tmp/all.cfg"
+	run fsn "$tmp/all.cfg"
+	grep -q "unknown key 'NoSuchKey'" "$tmp/err"
+}
+
+# The .Bd -literal blocks of EXAMPLES, each as "NAME<TAB>LINE" lines: a
+# block whose first line is "# NAME.cfg ..." is a settings file (NAME is
+# its file name); the block after it, NAME.out, is what -n prints.
+example_blocks() {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh EXAMPLES/); next }
+	    !s { next }
+	    /^\.Bd -literal/ { b = 1; name = ""; next }
+	    /^\.Ed/ { b = 0; if (name ~ /\.cfg$/) last = name; next }
+	    b && name == "" {
+		if (match($0, /^# [A-Za-z0-9_-]+\.cfg/))
+			name = substr($0, 3, RLENGTH - 2)
+		else
+			name = last ".out"
+	    }
+	    b { print name "\t" $0 }' "$top/man/fixsession.conf.5"
+}
+
+@test "fixsession.conf.5: the complete files of EXAMPLES parse as shown" {
+	[ -f /usr/share/zoneinfo/America/New_York ] ||
+	    skip "no tzdata in /usr/share/zoneinfo"
+	example_blocks > "$tmp/blocks"
+	mkdir "$tmp/ex"
+	while IFS=$'\t' read -r name line; do
+		printf '%s\n' "$line" >> "$tmp/ex/$name"
+	done < "$tmp/blocks"
+	n=0
+	for f in "$tmp"/ex/*.cfg; do
+		n=$((n + 1))
+		# It holds a password: readable by its owner only.
+		chmod 600 "$f"
+		run fsn "$f"
+		echo "${f##*/}: $output"
+		cat "$tmp/err"
+		[ "$status" -eq 0 ]
+		[ ! -s "$tmp/err" ]
+		[ -f "${f%.cfg}.cfg.out" ]
+		[ "$output" = "$(cat "${f%.cfg}.cfg.out")" ]
+	done
+	[ "$n" -eq 2 ]
+}
+
+@test "fixsession.conf.5: every EXAMPLES command runs" {
+	awk '/^\.Sh / { s = ($0 ~ /^\.Sh EXAMPLES/); next }
+	    !s { next }
+	    /^\.\\" exit [0-9]+$/ { st = $3; next }
+	    /^\.Dl / { print (st == "" ? 0 : st) "\t" substr($0, 5) }
+	    { st = "" }' "$top/man/fixsession.conf.5" |
+	    sed -e "s/\\\\(aq/'/g" -e 's/\\-/-/g' -e 's/\\&//g' \
+		-e 's/\\e/\\/g' > "$tmp/cmds"
+	[ "$(wc -l < "$tmp/cmds")" -ge 4 ]
+	mkdir "$tmp/scratch"
+	bad=0
+	while IFS=$'\t' read -r want cmd; do
+		got=0
+		(cd "$ex" && TMPDIR="$tmp/scratch" bash -o pipefail -c "$cmd") \
+		    > "$tmp/out" 2>&1 || got=$?
+		if [ "$got" -ne "$want" ]; then
+			echo "exit $got, expected $want: $cmd"
+			cat "$tmp/out"
+			bad=1
+		fi
+	done < "$tmp/cmds"
+	[ "$bad" -eq 0 ]
+}
+
+@test "a key of the other role is neither read nor checked" {
+	printf '%s\n' '[DEFAULT]' ConnectionType=acceptor SocketAcceptPort=5001 \
+	    NonStopSession=Y ReconnectInterval=abc SocketConnectPort=x \
+	    '[SESSION]' BeginString=FIX.4.4 SenderCompID=EXEC \
+	    TargetCompID=C1 > "$tmp/a.cfg"
+	run fsn "$tmp/a.cfg"
+	cat "$tmp/err"
+	[ "$status" -eq 0 ]
+	[ "$output" = "FIX.4.4:EXEC->C1 acceptor 0.0.0.0:5001" ]
+	[ ! -s "$tmp/err" ]
+	printf '%s\n' '[DEFAULT]' ConnectionType=initiator HeartBtInt=30 \
+	    SocketConnectHost=127.0.0.1 SocketConnectPort=5001 \
+	    NonStopSession=Y SocketAcceptPort=abc '[SESSION]' \
+	    BeginString=FIX.4.4 SenderCompID=C1 TargetCompID=EXEC > "$tmp/i.cfg"
+	run fsn "$tmp/i.cfg"
+	cat "$tmp/err"
+	[ "$status" -eq 0 ]
+	[ ! -s "$tmp/err" ]
+}
+
+@test "NonStopSession=Y: the other schedule keys are not read" {
+	printf '%s\n' '[DEFAULT]' ConnectionType=acceptor SocketAcceptPort=5001 \
+	    NonStopSession=Y StartTime=25:00:00 StartDay=Someday \
+	    TimeZone=No/Such_Zone '[SESSION]' BeginString=FIX.4.4 \
+	    SenderCompID=EXEC TargetCompID=C1 > "$tmp/n.cfg"
+	run fsn "$tmp/n.cfg"
+	cat "$tmp/err"
+	[ "$status" -eq 0 ]
+	[ ! -s "$tmp/err" ]
+	sed -i 's/^NonStopSession=Y/NonStopSession=N/' "$tmp/n.cfg"
+	run fsn "$tmp/n.cfg"
+	[ "$status" -eq 3 ]
+}
+
+@test "day names: in full or their first three or two letters, any case" {
+	for days in 'MO FR' 'mon fri' 'Monday FRIDAY' 'sU sa'; do
+		set -- $days
+		printf '%s\n' '[DEFAULT]' ConnectionType=acceptor \
+		    SocketAcceptPort=5001 StartTime=08:00:00 EndTime=17:00:00 \
+		    "StartDay=$1" "EndDay=$2" '[SESSION]' BeginString=FIX.4.4 \
+		    SenderCompID=EXEC TargetCompID=C1 > "$tmp/d.cfg"
+		run fsn "$tmp/d.cfg"
+		cat "$tmp/err"
+		[ "$status" -eq 0 ]
+	done
+	sed -i 's/^StartDay=.*/StartDay=Mond/' "$tmp/d.cfg"
+	run fsn "$tmp/d.cfg"
+	[ "$status" -eq 3 ]
+	grep -q ":6: StartDay: expected a day name, got 'Mond'" "$tmp/err"
+}
+
+@test "SessionQualifier on an acceptor: allowed when its CompIDs are its own" {
+	printf '%s\n' '[DEFAULT]' ConnectionType=acceptor SocketAcceptPort=5001 \
+	    NonStopSession=Y SenderCompID=EXEC BeginString=FIX.4.4 \
+	    '[SESSION]' TargetCompID=C1 SessionQualifier=EU \
+	    '[SESSION]' TargetCompID=C2 > "$tmp/q.cfg"
+	run fsn "$tmp/q.cfg"
+	cat "$tmp/err"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "FIX.4.4:EXEC->C1:EU acceptor 0.0.0.0:5001" ]
+	[ "${lines[1]}" = "FIX.4.4:EXEC->C2 acceptor 0.0.0.0:5001" ]
+}
+
+@test "-n opens neither the store nor a socket" {
+	printf '%s\n' '[DEFAULT]' ConnectionType=acceptor SocketAcceptPort=1 \
+	    NonStopSession=Y "StorePath=$tmp/no/such/dir/x.db" '[SESSION]' \
+	    BeginString=FIX.4.4 SenderCompID=EXEC TargetCompID=C1 > "$tmp/s.cfg"
+	run fsn "$tmp/s.cfg"
+	cat "$tmp/err"
+	[ "$status" -eq 0 ]
+	[ ! -e "$tmp/no" ]
 }
