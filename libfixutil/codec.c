@@ -325,6 +325,97 @@ resync(const char *p, size_t n, size_t s)
 	return find_start(p, n, s + 1);
 }
 
+/*
+ * Is there a whole message at p[j..n): "8=FIX...", BodyLength, and its
+ * "10=ddd" right where that length says?  (Checked without framing it, so
+ * that a run of cut messages costs one pass each, not a recursion.)
+ */
+static int
+whole_at(const char *p, size_t n, size_t j, char delim, int nl)
+{
+	size_t i, end, nd = 0;
+	uint64_t bl = 0;
+
+	for (i = j + 2; i < n && i < j + 3 + FIXU_MAX_BEGINSTRING &&
+	    isbegin((unsigned char)p[i]); i++)
+		continue;
+	if (i >= n || p[i++] != delim)
+		return 0;
+	if (i + 2 > n || p[i] != '9' || p[i + 1] != '=')
+		return 0;
+	for (i += 2; i < n && isdig((unsigned char)p[i]) &&
+	    nd < FIXU_MAX_BODYLEN_DIGITS; i++, nd++)
+		bl = bl * 10 + (unsigned)(p[i] - '0');
+	if (nd == 0 || i >= n || p[i] != delim || bl > FIXU_MAX_MSG)
+		return 0;
+	end = i + 1 + (size_t)bl;
+	return end + 4 <= n && p[end - 1] == delim &&
+	    csum_at(p, n, end, delim, nl, &i);
+}
+
+/*
+ * 1 when the bytes at j are not inside a data field of the message whose
+ * body starts at body: its fields are walked with their declared data
+ * lengths up to j.
+ */
+static int
+outside_data(const char *p, size_t body, size_t j, char delim)
+{
+	const struct fixu_lenmap *lm = fixu_lenmap_std();
+	size_t i = body, k;
+	uint64_t tag, dlen = 0;
+	uint32_t dtag = 0, t;
+	int nd;
+
+	while (i < j) {
+		tag = 0;
+		for (k = i, nd = 0; k < j && isdig((unsigned char)p[k]) &&
+		    nd < 10; k++, nd++)
+			tag = tag * 10 + (unsigned)(p[k] - '0');
+		if (k >= j || nd == 0 || p[k] != '=')
+			break;	/* not a field: no data field can hide j */
+		k++;
+		if (dtag != 0 && tag == dtag) {
+			if (dlen >= j - k)
+				return 0;	/* j is inside the data */
+			k += (size_t)dlen;
+		}
+		dtag = 0;
+		i = k;
+		while (k < j && p[k] != delim)
+			k++;
+		if (tag <= UINT32_MAX &&
+		    (t = fixu_lenmap_data(lm, (uint32_t)tag)) != 0 &&
+		    fixu_parse_u64(p + i, k - i, &dlen) == 0)
+			dtag = t;
+		i = k + 1;
+	}
+	return 1;
+}
+
+/*
+ * A message whose body starts at body is still short of what its
+ * BodyLength promises.  If a whole message with the same delimiter starts
+ * after it, outside its data fields, the first was cut short and waiting
+ * for it would stall the stream: return that start, else 0.  The start
+ * may follow a digit here (a value cut in the middle, "52=2026128=FIX"):
+ * a whole message cannot be part of a value that the delimiter ends.
+ */
+static size_t
+cut_short(const char *p, size_t n, size_t body, char delim, int nl)
+{
+	const char *q;
+	size_t j = body;
+
+	while (j + 5 <= n && (q = memchr(p + j, '8', n - j - 4)) != NULL) {
+		j = (size_t)(q - p);
+		if (memcmp(q, "8=FIX", 5) == 0 && whole_at(p, n, j, delim, nl))
+			return outside_data(p, body, j, delim) ? j : 0;
+		j++;
+	}
+	return 0;
+}
+
 int
 fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
     struct fixu_diag *d)
@@ -419,6 +510,15 @@ fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *fr,
 				    csum_at(p, n, e + 1, delim, 1, &i))
 					goto badlen;
 		}
+		if ((j = cut_short(p, n, body, delim, nl)) != 0) {
+			fixu_diag_set(d, FIXU_EGARBLED, s, 0, FIXU_REJ_NONE,
+			    "message cut short: BodyLength %llu, but a whole "
+			    "message starts %zu bytes in",
+			    (unsigned long long)bodylen, j - s);
+			fr->skip = j;
+			return FIXU_EGARBLED;
+		}
+		j = find_start(p, n, s + 1);
 		if (!eof)
 			goto short_input;
 		if (nl || j < n) {

@@ -67,7 +67,10 @@ struct fixu_frame {
  *		  a message began at start but cannot be framed; drop
  *		  p[0..skip) and call again (resync at the next 8=); diag says why
  * A wrong BodyLength never swallows the next message: when "10=nnn" is not
- * where BodyLength says, the frame is dropped up to the next start.
+ * where BodyLength says, the frame is dropped up to the next start.  Nor
+ * does a message cut short stall the ones behind it: once a whole message
+ * (same delimiter, outside the cut one's data fields) follows, the cut one
+ * is EGARBLED up to it.
  */
 int	fixu_frame(const char *p, size_t n, int flags, struct fixu_frame *,
 	    struct fixu_diag *);

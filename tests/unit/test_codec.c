@@ -382,6 +382,34 @@ test_frame_bad(void)
 	    st[0].rc);
 	free(s);
 
+	/* A message cut short (no CheckSum at all) and a whole one after it:
+	   the cut one is dropped at once, not waited for. */
+	{
+		static const char cut[] = "8=FIX.4.4" SOH "9=274" SOH "35=D"
+		    SOH "49=A" SOH "56=B" SOH "34=1" SOH "52=2026120";
+		static const char cutdata[] = "8=FIX.4.4" SOH "9=274" SOH
+		    "35=n" SOH "49=A" SOH "56=B" SOH "34=1" SOH "212=200" SOH
+		    "213=";
+
+		s = cat(&n, 2, cut, sizeof(cut) - 1, good, ng);
+		fixu_diag_clear(&d);
+		is_int(fixu_frame(s, n, 0, &fr, &d), FIXU_EGARBLED,
+		    "cut short before a whole message: EGARBLED at once");
+		is_int(fr.skip, sizeof(cut) - 1, "  skip goes to the next "
+		    "message");
+		k = frame_all(s, n, 0, st, 8);
+		ok(k == 2 && st[1].rc == 0 && st[1].at == sizeof(cut) - 1 &&
+		    st[1].len == ng, "  and the next one frames");
+		is_int(fixu_frame(s, n - 1, 0, &fr, &d), FIXU_EAGAIN,
+		    "  next one not whole yet: wait");
+		free(s);
+		/* Inside XmlData (213, its length in 212) a message is data. */
+		s = cat(&n, 2, cutdata, sizeof(cutdata) - 1, good, ng);
+		is_int(fixu_frame(s, n, 0, &fr, &d), FIXU_EAGAIN,
+		    "a whole message inside a data field: wait for the rest");
+		free(s);
+	}
+
 	/* Long length at the end of input: wait, then ETRUNC at EOF. */
 	is_int(fixu_frame(longbl, nb, 0, &fr, &d), FIXU_EAGAIN,
 	    "BodyLength too long, last in stream: EAGAIN (may be more)");
