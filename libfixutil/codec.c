@@ -695,7 +695,7 @@ fixu_msg_parse(struct fixu_msg *m, const char *p, size_t n, char delim,
 	mbase = 0;
 	rm = delim_mask(p, n, 0, delim);
 	f = m->f;
-	fend = m->f + m->cap;
+	fend = m->f != NULL ? m->f + m->cap : NULL;
 	/*
 	 * A delimiter that is not a digit ends any run of tag digits, so
 	 * when one lies ahead (e < elim) the digit loop needs no bounds check,

@@ -46,7 +46,9 @@ get_time(const struct fixu_msg *m, uint32_t tag, int64_t *out)
 
 	if (v.p == NULL)
 		return -1;
-	if (fixu_time_parse(v.p, v.n, &ts) != 0)
+	/* Past 2262 the nanoseconds overflow: no sane peer sends that. */
+	if (fixu_time_parse(v.p, v.n, &ts) != 0 ||
+	    ts.tv_sec >= INT64_MAX / NS - 1 || ts.tv_sec <= INT64_MIN / NS + 1)
 		return -2;
 	*out = (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 	return 0;
@@ -203,7 +205,7 @@ send_reject(struct sess *s, int reason, const char *tagtext,
 	const struct fixu_msg *m = &s->m;
 	struct fixu_str ty = fixu_msg_get(m, 35), sq = fixu_msg_get(m, 34), v;
 	char tb[32], sb[24], t58[256];
-	uint64_t seq;
+	uint64_t seq, refseq;
 	size_t i;
 	int rc, r;
 
@@ -222,7 +224,7 @@ send_reject(struct sess *s, int reason, const char *tagtext,
 	if ((rc = fixu_ss_msg_begin(s, "3", 1, s->next_out, 0, NULL, 0, tb,
 	    sb)) != 0)
 		return rc;
-	if (sq.p != NULL && sq.n > 0 &&
+	if (sq.p != NULL && sq.n > 0 && fixu_parse_u64(sq.p, sq.n, &refseq) == 0 &&
 	    (rc = fixu_build_add(&s->b, 45, sq.p, sq.n)) != 0)
 		return rc;
 	if (tagtext != NULL && s->ver < V42) {
@@ -426,6 +428,23 @@ on_logon(struct sess *s, uint64_t seq, int auth_failed)
 			    "DefaultApplVerID (1137)");
 		memcpy(s->peer_applverid, v.p, v.n);
 		s->peer_applverid[v.n] = '\0';
+		if (s->cfg.dicts != NULL && s->cfg.validate) {
+			const struct fixu_dict *app;
+			struct fixu_diag d;
+			char text[96];
+
+			/* Without its dictionary nothing could be checked. */
+			if (fixu_dicts_get(s->cfg.dicts, s->peer_applverid,
+			    &app, &d) != 0) {
+				(void)snprintf(text, sizeof(text), "Logon with "
+				    "an unsupported DefaultApplVerID (1137) "
+				    "'%.40s'", s->peer_applverid);
+				s->peer_applverid[0] = '\0';
+				if ((rc = fixu_ss_logout(s, text)) != 0)
+					return rc;
+				return fixu_ss_disconnect(s, text);
+			}
+		}
 	}
 	if (get_u64(m, 108, &hb) != 0 || hb > 86400)
 		return fixu_ss_disconnect(s, "Logon without a valid "
@@ -803,6 +822,8 @@ process(struct sess *s, const char *raw, size_t n, int auth_failed,
 		    fixu_msg_get(m, 49).p == NULL ? 49 :
 		    fixu_msg_get(m, 56).p == NULL ? 56 : 52);
 	}
+	if (ty.n == 0)
+		return reject_tag(s, FIXU_REJ_INVALID_MSGTYPE, 35);
 	if (is_type(ty, 'A'))
 		return on_logon(s, seq, auth_failed);
 	if (is_type(ty, '5'))

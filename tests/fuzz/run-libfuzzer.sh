@@ -49,7 +49,7 @@ libs="$(pkg-config --libs $pkgs 2>/dev/null) -lpthread -lm"
 libsrc=
 for f in libfixutil/*.c; do
 	case $f in
-	*/store*.c|*/auth*.c|*/lease*.c|*/engine*.c|*/session*.c) ;;
+	*/store*.c|*/auth*.c|*/lease*.c|*/engine*.c) ;;
 	*) libsrc="$libsrc $f" ;;
 	esac
 done
