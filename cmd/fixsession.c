@@ -512,6 +512,7 @@ main(int argc, char **argv)
 	    c->store_path[0] ? c->store_path : NULL;
 	so.durability = c->durability;
 	so.create = 1;
+	so.bg_checkpoint = 1;
 	if ((rc = fixu_store_open(&r.store, &so, &d)) != 0)
 		errx(rc == FIXU_ESCHEMA || rc == FIXU_ECORRUPT ? CMD_EX_DATA :
 		    CMD_EX_IO, "%s: %s", so.path ? so.path :

@@ -99,6 +99,8 @@ struct fixu_store_opts {
 	int		 readonly;
 	int		 create;	/* create the file and schema if missing */
 	int		 busy_ms;	/* wait for a busy database; 0: 5000 */
+	int		 bg_checkpoint;	/* copy the WAL back from a thread of
+					   its own, not inside commits */
 };
 
 /* $FIXUTIL_STORE, else "fixutil.db" in the current directory. */

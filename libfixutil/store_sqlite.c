@@ -78,11 +78,13 @@
  *   updated_ns		CLOCK_REALTIME nanoseconds
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -276,7 +278,15 @@ struct sq {
 	sqlite3_stmt	*range;		/* last range statement, reused */
 	char		*range_sql;
 	struct fixu_buf	 sql;		/* scratch for built statements */
+	/* The background checkpointer (fixu_store_opts.bg_checkpoint). */
+	pthread_t	 ckpt;
+	int		 ckpt_on;
+	pthread_mutex_t	 ckpt_mu;
+	pthread_cond_t	 ckpt_cv;
+	int		 ckpt_stop;
 };
+
+static int	ckpt_start(struct sq *, struct fixu_diag *);
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -601,12 +611,92 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
+	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
+		goto fail;
 	*readonly = ro;
 	*bhp = b;
 	return 0;
 fail:
 	sq_close(b);
 	return rc;
+}
+
+/*
+ * The checkpointer: SQLite would otherwise copy the WAL back into the
+ * database inside whichever commit crosses wal_autocheckpoint, stalling
+ * the session loop for several fsyncs.  This thread, on its own
+ * connection, copies what it can every CKPT_MS without ever blocking a
+ * writer (PASSIVE); the WAL restarts from the beginning at the next
+ * commit after a complete pass.
+ */
+#define CKPT_MS		20
+
+static void *
+ckpt_main(void *arg)
+{
+	struct sq *b = arg;
+	struct timespec ts;
+	sqlite3 *db = NULL;
+	int stop = 0;
+
+	if (sqlite3_open_v2(b->path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close_v2(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 0);
+	while (!stop) {
+		pthread_mutex_lock(&b->ckpt_mu);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += CKPT_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (!b->ckpt_stop)
+			(void)pthread_cond_timedwait(&b->ckpt_cv, &b->ckpt_mu,
+			    &ts);
+		stop = b->ckpt_stop;
+		pthread_mutex_unlock(&b->ckpt_mu);
+		(void)sqlite3_wal_checkpoint_v2(db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	}
+	sqlite3_close_v2(db);
+	return NULL;
+}
+
+static int
+ckpt_start(struct sq *b, struct fixu_diag *d)
+{
+	int rc;
+
+	if ((rc = sq_exec(b, "PRAGMA wal_autocheckpoint = 0", d)) < 0)
+		return rc;
+	pthread_mutex_init(&b->ckpt_mu, NULL);
+	pthread_cond_init(&b->ckpt_cv, NULL);
+	if (pthread_create(&b->ckpt, NULL, ckpt_main, b) != 0) {
+		pthread_cond_destroy(&b->ckpt_cv);
+		pthread_mutex_destroy(&b->ckpt_mu);
+		/* Without the thread, commits checkpoint as usual. */
+		return sq_exec(b, "PRAGMA wal_autocheckpoint = 1000", d);
+	}
+	b->ckpt_on = 1;
+	return 0;
+}
+
+static void
+ckpt_stop(struct sq *b)
+{
+	if (!b->ckpt_on)
+		return;
+	pthread_mutex_lock(&b->ckpt_mu);
+	b->ckpt_stop = 1;
+	pthread_cond_signal(&b->ckpt_cv);
+	pthread_mutex_unlock(&b->ckpt_mu);
+	(void)pthread_join(b->ckpt, NULL);
+	pthread_cond_destroy(&b->ckpt_cv);
+	pthread_mutex_destroy(&b->ckpt_mu);
+	b->ckpt_on = 0;
 }
 
 static void
@@ -617,6 +707,7 @@ sq_close(void *bh)
 
 	if (b == NULL)
 		return;
+	ckpt_stop(b);
 	for (i = 0; i < ST_N; i++)
 		sqlite3_finalize(b->st[i]);
 	sqlite3_finalize(b->range);

@@ -56,6 +56,8 @@ open_store(const char *path, int create, int dur, struct fixu_sess *s)
 	o.path = path;
 	o.create = create;
 	o.durability = dur;
+	/* As fixsession runs it: WAL copied back by the checkpointer thread. */
+	o.bg_checkpoint = create;
 	if ((rc = fixu_store_open(&st, &o, &d)) < 0) {
 		if (rc == FIXU_ENOTFOUND && !create)
 			return NULL;
