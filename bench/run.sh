@@ -8,9 +8,12 @@
 # measures: (a) libfixutil ns per message, (b) the log, (c) fixdec MB/s
 # against tr(1) and QuickFIX C++ on the same file in the same run, (d)
 # fixdec peak RSS, (e) the session store: fsync rate, appends, dumps and
-# opening a big store.  Every figure is printed with its unit and written as
-# key=value to BUILD/bench/results.txt.  Nothing here passes or fails: a
-# figure that cannot be measured is reported as skipped, with the reason.
+# opening a big store, (f) sessions: fixsession against QuickFIX's
+# executor under one load client (bench/session.sh, which also runs alone
+# and has its own knobs, SESS_*).  Every figure is printed with its unit
+# and written as key=value to BUILD/bench/results.txt.  Nothing here passes
+# or fails: a figure that cannot be measured is reported as skipped, with
+# the reason.
 #
 # Environment: MICRO_N (iterations per run, 5000000), MICRO_RUNS (5),
 # LOG_N (messages in the big log, 1000000), RUNS (best of, 3), CC, CXX;
@@ -99,8 +102,8 @@ best_wall() {
 	echo "$best"
 }
 
-calc() {	# awk expression -> number
-	awk "BEGIN { printf \"%s\", $1 }" < /dev/null
+calc() {	# awk expression -> number (parenthesized: "a > b" is a redirect)
+	awk "BEGIN { printf \"%s\", ($1) }" < /dev/null
 }
 
 mbps() {	# bytes ns -> MB/s (MB = 10^6 bytes)
@@ -438,6 +441,11 @@ else
 	done
 	kv store_fixstore_dump_per_s "$fsd"
 fi
+
+# ---- f) sessions: fixsession against QuickFIX's executor ---------------------
+
+echo
+SESSION_RES="$RES.tmp" sh bench/session.sh "$B"
 
 mv "$RES.tmp" "$RES"
 echo

@@ -128,6 +128,9 @@ CFG
 
 start() {
 	mkdir -p "$dir/store" "$dir/log" || exit 5
+	# Absolute: the executor runs in DIR and would take a relative
+	# FileStorePath as relative to DIR again.
+	dir=$(cd "$dir" && pwd) || exit 5
 	unpack
 	try=0
 	while [ "$try" -lt 5 ]; do

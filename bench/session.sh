@@ -1,0 +1,764 @@
+#!/bin/sh
+# bench/session.sh -- fixsession against QuickFIX's executor, same client.
+#
+#   sh bench/session.sh [BUILD]        (BUILD defaults to build)
+#
+# Builds bench/sessload.c (the load client) and bench/fillapp.c (the
+# application behind fixsession) into BUILD/bench/, then measures, with
+# sessload driving both servers the same way over 127.0.0.1:
+#   a) QuickFIX's example executor (Debian's binary, started through
+#      tests/interop/executor.sh, FileStore, screen log off): messages/s
+#      each way (SESS_N orders as fast as the socket takes them, each
+#      answered by a fill) and order-to-fill latency at SESS_RATE orders/s
+#      open loop for SESS_SECS s; the throughput once more with the screen
+#      log on, as Debian ships it
+#   b) fixsession as the acceptor with `-- fillapp` behind it: first a
+#      short run under strace that counts its fdatasync calls (the proof
+#      that StoreDurability=full commits to the disk, in groups); then the
+#      same two runs with StoreDurability=full, a check that the store holds
+#      every order and fill the client counted, and both runs again with
+#      StoreDurability=normal
+#   c) idle memory: VmRSS of one fixsession with SESS_IDLE acceptor
+#      sessions on one port, configured only and then with every one of
+#      them logged on by an idle sessload; the executor the same way
+# sessload fails a run unless every order got exactly one fill matching
+# it, with no gap in the sequence numbers and no reject; a failed run is
+# never a figure.  Figures are printed with units and ratios fixsession /
+# QuickFIX, and written as key=value lines (keys sess_*) to SESSION_RES
+# when set (bench/run.sh sets it to its own results file) or else merged
+# into BUILD/bench/results.txt.  Nothing passes or fails: what cannot be
+# measured is reported as skipped, with the reason.
+#
+# Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
+# SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_SPIN (0; 1: sessload -B,
+# the client busy-waits between orders instead of sleeping, taking a CPU
+# from the servers), CC.
+
+set -u
+
+B=${1:-build}
+OUT=$B/bench
+LIB=$B/lib/libfixutil.a
+FIXSESSION=$B/bin/fixsession
+FIXSTORE=$B/bin/fixstore
+CC=${CC:-cc}
+SESS_N=${SESS_N:-100000}
+SESS_RATE=${SESS_RATE:-10000}
+SESS_SECS=${SESS_SECS:-5}
+SESS_RUNS=${SESS_RUNS:-2}
+SESS_IDLE=${SESS_IDLE:-100}
+SPIN=
+[ "${SESS_SPIN:-0}" = 1 ] && SPIN=-B
+TOP=$(pwd)
+if [ -n "${SESSION_RES:-}" ]; then
+	RES=$SESSION_RES
+	merge=0
+else
+	RES=$OUT/results.txt.sess
+	merge=1
+fi
+
+mkdir -p "$OUT" || exit 5
+# Absolute: the executor runs in its own directory and takes its
+# FileStorePath relative to it.
+W=$(cd "$OUT" && pwd)/session
+[ "$merge" = 1 ] && { : > "$RES" || exit 5; }
+rm -rf "$W"
+mkdir -p "$W" || exit 5
+
+CFLAGS_B="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
+ -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+ -Wno-format-nonliteral -O2 -g -iquote libfixutil"
+PKG_LIBS=$(pkg-config --libs libxml-2.0 sqlite3 libsodium jansson zlib \
+    2>/dev/null)
+
+kv() {	# key value: record a figure
+	printf '%s=%s\n' "$1" "$2" >> "$RES"
+}
+
+line() {	# label figure...: one aligned report line
+	label=$1
+	shift
+	printf '  %-36s %s\n' "$label" "$*"
+}
+
+calc() {	# awk expression -> number
+	# Parenthesized: a bare "a > b" after printf would be a redirection
+	# to a file named b.
+	awk "BEGIN { printf \"%s\", ($1) }" < /dev/null
+}
+
+num() {	# true when $1 is a plain number
+	case $1 in
+	''|*[!0-9.]*) return 1 ;;
+	esac
+	return 0
+}
+
+ratio() {	# a b -> a/b, or "n/a" when either is not a number or b is 0
+	num "$1" && num "$2" || { echo "n/a"; return; }
+	calc "($2 == 0) ? \"n/a\" : sprintf(\"%.2f\", $1 / $2)"
+}
+
+stale() {	# TARGET DEP...: TARGET missing or older than a DEP
+	t=$1
+	shift
+	[ -e "$t" ] || return 0
+	for d in "$@"; do
+		[ -e "$d" ] && [ "$d" -nt "$t" ] && return 0
+	done
+	return 1
+}
+
+build() {	# NAME CMD...: compile, log to OUT/NAME-build.log
+	name=$1
+	shift
+	"$@" > "$OUT/$name-build.log" 2>&1 && return 0
+	echo "bench: $name did not build; see $OUT/$name-build.log" >&2
+	return 1
+}
+
+# get FILE KEY: a value from a key=value line (sessload -j, -F).
+get() {
+	tr ' ' '\n' < "$1" 2>/dev/null | sed -n "s/^$2=//p" | tail -n 1
+}
+
+port_busy() {	# PORT: something on this host listens on it
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
+		{ f = 1 } END { exit !f }'
+}
+
+pick_port() {
+	i=0
+	while [ "$i" -lt 50 ]; do
+		p=$(awk -v s="$$" -v i="$i" -v t="$(date +%s%N)" 'BEGIN {
+		    t = substr(t, length(t) - 8) % 100000
+		    srand(s * 17 + i * 7919 + t)
+		    printf "%d", 20000 + int(rand() * 40000) }')
+		case $p in
+		''|*[!0-9]*) return 1 ;;
+		esac
+		port_busy "$p" || { echo "$p"; return 0; }
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wait_listen PID PORT: until PORT listens (0) or PID died or 10 s (1).
+wait_listen() {
+	i=0
+	while [ "$i" -lt 200 ]; do
+		kill -0 "$1" 2>/dev/null || return 1
+		port_busy "$2" && return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL.
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ "$i" -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+children() {	# PID: the pids whose parent is PID
+	cat /proc/[0-9]*/stat 2>/dev/null |
+	    sed -n 's/^\([0-9]*\) (.*) . \([0-9]*\) .*/\1 \2/p' |
+	    awk -v p="$1" '$2 == p { print $1 }'
+}
+
+rss_kb() {	# PID [FIELD]: VmRSS (or FIELD: RssAnon) in kB, or "skipped"
+	r=$(sed -n "s/^${2:-VmRSS}:[[:space:]]*\([0-9]*\) kB/\1/p" \
+	    "/proc/$1/status" 2>/dev/null)
+	echo "${r:-skipped}"
+}
+
+mb() {	# kB -> MB (10^6 bytes) with one decimal, or what it was given
+	num "$1" || { echo "$1"; return; }
+	calc "sprintf(\"%.1f\", $1 * 1024 / 1e6)"
+}
+
+# sched PID...: "cpu_ns wait_ns" summed over every thread of the PIDs
+# (/proc schedstat: time on a CPU, time runnable but waiting for one).
+# A thread that ends between the two readings drops out of the sum.
+sched() {
+	for p in "$@"; do
+		cat "/proc/$p/task/"*/schedstat 2>/dev/null
+	done | awk '{ c += $1; w += $2 } END { printf "%.0f %.0f", c, w }'
+}
+
+# The server's processes whose CPU time the latency runs report.
+SERVER_PIDS=
+LOAD_FILLED=0	# fills counted by the clients since the server started
+
+# load NAME PORT ARGS...: one sessload run into W/NAME.out; 0 when every
+# order was filled and nothing went wrong.
+load() {
+	l_name=$1 l_port=$2
+	shift 2
+	# shellcheck disable=SC2086
+	l_s0=$(sched $SERVER_PIDS)
+	"$OUT/sessload" -j "$@" "127.0.0.1:$l_port" > "$W/$l_name.out" \
+	    2> "$W/$l_name.err"
+	l_rc=$?
+	# shellcheck disable=SC2086
+	l_s1=$(sched $SERVER_PIDS)
+	echo "$l_s0 $l_s1" | awk '{ printf "srv_cpu_ms=%.0f srv_wait_ms=%.0f\n",
+	    ($3 - $1) / 1e6, ($4 - $2) / 1e6 }' >> "$W/$l_name.out"
+	f=$(get "$W/$l_name.out" filled)
+	num "$f" && LOAD_FILLED=$((LOAD_FILLED + f))
+	return $l_rc
+}
+
+# best NAME PORT KEY ARGS...: SESS_RUNS runs; the one with the highest
+# KEY (reports_per_s) or, for p99_us, the lowest, is copied to W/NAME.out.
+# Best of runs, as in bench/run.sh: the best run is the one the rest of the
+# machine disturbed least, and both servers get the same treatment.  A
+# failed run is never chosen; W/NAME.fail says how many failed and why.
+# 1 when every run failed.
+best() {
+	b_name=$1 b_port=$2 b_key=$3
+	shift 3
+	b_best= b_i=0 b_fail=0
+	rm -f "$W/$b_name.fail"
+	while [ "$b_i" -lt "$SESS_RUNS" ]; do
+		if load "$b_name.$b_i" "$b_port" "$@"; then
+			b_v=$(get "$W/$b_name.$b_i.out" "$b_key")
+			if [ -z "$b_best" ] || { [ "$b_key" = p99_us ] &&
+			    [ "$(calc "$b_v < $b_best")" = 1 ]; } ||
+			    { [ "$b_key" != p99_us ] &&
+			    [ "$(calc "$b_v > $b_best")" = 1 ]; }; then
+				b_best=$b_v
+				cp "$W/$b_name.$b_i.out" "$W/$b_name.out"
+			fi
+		else
+			b_fail=$((b_fail + 1))
+			echo "$(why "$b_name.$b_i")" > "$W/$b_name.why"
+			[ -z "$b_best" ] &&
+			    cp "$W/$b_name.$b_i.out" "$W/$b_name.out"
+		fi
+		b_i=$((b_i + 1))
+	done
+	[ "$b_fail" -gt 0 ] && echo "$b_fail of $SESS_RUNS runs failed:" \
+	    "$(cat "$W/$b_name.why")" > "$W/$b_name.fail"
+	[ -n "$b_best" ]
+}
+
+why() {	# NAME: the reason a run failed, one line
+	r=$(grep -v '^$' "$W/$1.err" 2>/dev/null | tail -n 1)
+	[ -n "$r" ] || r="sessload exited without a reason"
+	echo "$r"
+}
+
+failnote() {	# NAME: " (K of N runs failed: ...)" or nothing
+	[ -f "$W/$1.fail" ] && echo " ($(cat "$W/$1.fail"))"
+}
+
+# report_max NAME KEYPREFIX LABEL: the throughput line of a run.  The
+# orders and the fills cross in the same seconds, so one rate is both.
+report_max() {
+	o=$W/$1.out
+	line "$3" "$(get "$o" reports_per_s) msgs/s each way" \
+	    "($(get "$o" sent) orders in, $(get "$o" filled) fills out," \
+	    "$(get "$o" elapsed_s) s)$(failnote "$1")"
+	kv "${2}_orders_per_s" "$(get "$o" orders_per_s)"
+	kv "${2}_reports_per_s" "$(get "$o" reports_per_s)"
+}
+
+report_lat() {	# NAME KEYPREFIX LABEL
+	o=$W/$1.out
+	line "$3" "p50 $(get "$o" p50_us)  p90 $(get "$o" p90_us)" \
+	    " p99 $(get "$o" p99_us)  p99.9 $(get "$o" p999_us)" \
+	    " max $(get "$o" max_us) us$(failnote "$1")"
+	line "" "(client late: p50 $(get "$o" lag_p50_us)," \
+	    "p99 $(get "$o" lag_p99_us) us; server on a CPU" \
+	    "$(get "$o" srv_cpu_ms) ms, waiting for one" \
+	    "$(get "$o" srv_wait_ms) ms)"
+	for k in p50_us p90_us p99_us p999_us max_us lag_p50_us lag_p99_us \
+	    srv_cpu_ms srv_wait_ms; do
+		kv "${2}_$k" "$(get "$o" $k)"
+	done
+}
+
+skipped() {	# KEY... : record skipped figures
+	for k in "$@"; do
+		kv "$k" skipped
+	done
+}
+
+# ---- build ------------------------------------------------------------------
+
+have_load=0
+if [ ! -f "$LIB" ]; then
+	echo "f) sessions: skipped ($LIB missing: run make all first)"
+	skipped sess_qf_max_reports_per_s sess_fs_max_reports_per_s
+	[ "$merge" = 1 ] && rm -f "$RES"
+	exit 0
+fi
+if stale "$OUT/sessload" bench/sessload.c "$LIB"; then
+	build sessload $CC $CFLAGS_B -o "$OUT/sessload" bench/sessload.c \
+	    "$LIB" $PKG_LIBS -lm && have_load=1
+else
+	have_load=1
+fi
+if stale "$OUT/fillapp" bench/fillapp.c "$LIB"; then
+	build fillapp $CC $CFLAGS_B -o "$OUT/fillapp" bench/fillapp.c \
+	    "$LIB" $PKG_LIBS -lm || have_load=0
+fi
+
+LAT_N=$((SESS_RATE * SESS_SECS))
+echo "f) sessions over 127.0.0.1, one load client for both servers" \
+    "(bench/sessload, FIX.4.4, 141=Y)"
+echo "   a run counts only if every order got exactly one fill matching it" \
+    "(ClOrdID, Symbol, Side, CumQty) with no sequence gap and no reject"
+echo "   max = $SESS_N orders as fast as the socket takes them; latency =" \
+    "$SESS_RATE orders/s open loop for $SESS_SECS s, order due -> fill;" \
+    "best of $SESS_RUNS runs"
+if [ "$have_load" != 1 ]; then
+	line "all" "skipped (sessload or fillapp did not build)"
+	skipped sess_qf_max_reports_per_s sess_fs_max_reports_per_s
+	[ "$merge" = 1 ] && rm -f "$RES"
+	exit 0
+fi
+la=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
+echo "   load average before: ${la:-unknown} (other work on the machine" \
+    "shows up in every latency figure)"
+kv sess_loadavg "${la:-unknown}"
+kv sess_n "$SESS_N"
+kv sess_rate "$SESS_RATE"
+kv sess_secs "$SESS_SECS"
+# The floor under StoreDurability=full: an order is committed before the
+# application sees it and its fill before it is sent, two fsyncs in turn.
+if "$OUT/sessload" -F "$W/fsync-probe" -n 300 > "$W/fsync.out" \
+    2> "$W/fsync.err"; then
+	line "disk: 4 KB overwrite + fdatasync" \
+	    "p50 $(get "$W/fsync.out" fsync_p50_us)" \
+	    " p99 $(get "$W/fsync.out" fsync_p99_us)" \
+	    " max $(get "$W/fsync.out" fsync_max_us) us" \
+	    "(two lie between an order and its fill under full)"
+	kv sess_fsync_p50_us "$(get "$W/fsync.out" fsync_p50_us)"
+	kv sess_fsync_p99_us "$(get "$W/fsync.out" fsync_p99_us)"
+else
+	line "disk: fdatasync" "skipped ($(tail -n 1 "$W/fsync.err"))"
+fi
+rm -f "$W/fsync-probe"
+
+# ---- a) QuickFIX ------------------------------------------------------------
+
+QF=$W/qf
+QUIET='ScreenLogShowIncoming=N
+ScreenLogShowOutgoing=N
+ScreenLogShowEvents=N'
+qf_max=skipped qf_p99=skipped qf_shipped=skipped have_qf=0
+echo "a) QuickFIX 1.15 example executor (FileStore: fflush per message," \
+    "never fsync; UseDataDictionary=N)"
+if port=$(EXECUTOR_DEFAULTS=$QUIET sh tests/interop/executor.sh start "$QF" \
+    2> "$W/qf-start.err"); then
+	have_qf=1
+	SERVER_PIDS=$(cat "$QF/executor.pid")
+	load qf-warm "$port" -n 2000 -T 5 || true
+	if best qf-max "$port" reports_per_s -n "$SESS_N" -r 0; then
+		report_max qf-max sess_qf_max "max, screen log off"
+		qf_max=$(get "$W/qf-max.out" reports_per_s)
+	else
+		line "max, screen log off" "skipped ($(why qf-max.0))"
+		skipped sess_qf_max_reports_per_s
+	fi
+	if best qf-lat "$port" p99_us -n "$LAT_N" -r "$SESS_RATE" $SPIN; then
+		report_lat qf-lat sess_qf_lat "latency at $SESS_RATE/s"
+		qf_p99=$(get "$W/qf-lat.out" p99_us)
+	else
+		line "latency at $SESS_RATE/s" "skipped ($(why qf-lat.0))"
+		skipped sess_qf_lat_p99_us
+	fi
+	kv sess_qf_rss_kb "$(rss_kb "$SERVER_PIDS")"
+	sh tests/interop/executor.sh stop "$QF"
+	# As Debian ships it: every message and event to stdout, a file.
+	rm -rf "$QF.log"
+	if port=$(sh tests/interop/executor.sh start "$QF.log" \
+	    2> "$W/qf-start.err"); then
+		SERVER_PIDS=$(cat "$QF.log/executor.pid")
+		load qf-warm2 "$port" -n 2000 -T 5 || true
+		if best qf-shipped "$port" reports_per_s -n "$SESS_N" -r 0; then
+			report_max qf-shipped sess_qf_shipped \
+			    "max, screen log on (as shipped)"
+			qf_shipped=$(get "$W/qf-shipped.out" reports_per_s)
+		else
+			line "max, screen log on" \
+			    "skipped ($(why qf-shipped.0))"
+		fi
+		sh tests/interop/executor.sh stop "$QF.log"
+	else
+		line "max, screen log on" "skipped (executor.sh:" \
+		    "$(tail -n 1 "$W/qf-start.err"))"
+	fi
+else
+	line "all" "skipped (executor.sh: $(tail -n 1 "$W/qf-start.err"))"
+	skipped sess_qf_max_reports_per_s sess_qf_lat_p99_us
+fi
+SERVER_PIDS=
+
+# ---- b) fixsession ----------------------------------------------------------
+
+# fs_conf FILE PORT DURABILITY NSESS: an acceptor settings file.
+fs_conf() {
+	{
+		printf '[DEFAULT]\nConnectionType=acceptor\n'
+		printf 'SocketAcceptPort=%s\n' "$2"
+		printf 'StartTime=00:00:00\nEndTime=00:00:00\nHeartBtInt=30\n'
+		printf 'UseDataDictionary=N\nStorePath=%s\n' "$1.db"
+		printf 'StoreDurability=%s\n' "$3"
+		printf 'BeginString=FIX.4.4\nSenderCompID=EXECUTOR\n'
+		if [ "$4" = 1 ]; then
+			printf '\n[SESSION]\nTargetCompID=CLIENT1\n'
+		else
+			i=1
+			while [ "$i" -le "$4" ]; do
+				printf '\n[SESSION]\nTargetCompID=C%d\n' "$i"
+				i=$((i + 1))
+			done
+		fi
+	} > "$1"
+}
+
+FS_PID= PORT= FS_WRAP=
+# fs_start NAME DURABILITY NSESS ARGS...: start fixsession in this shell
+# (FS_PID; SERVER_PIDS with its application), listening on PORT.  With
+# FS_WRAP set (a command prefix), FS_PID is the wrapper's and FS_CHILD
+# fixsession's own.
+fs_start() {
+	name=$1 dur=$2 ns=$3
+	shift 3
+	try=0
+	LOAD_FILLED=0
+	while [ "$try" -lt 5 ]; do
+		PORT=$(pick_port) || return 1
+		rm -f "$W/$name.conf.db" "$W/$name.conf.db-wal" \
+		    "$W/$name.conf.db-shm"
+		fs_conf "$W/$name.conf" "$PORT" "$dur" "$ns"
+		# shellcheck disable=SC2086
+		$FS_WRAP "$FIXSESSION" -c "$W/$name.conf" "$@" < /dev/null \
+		    > "$W/$name.stdout" 2> "$W/$name.stderr" &
+		FS_PID=$!
+		if wait_listen "$FS_PID" "$PORT"; then
+			FS_CHILD=$FS_PID
+			[ -n "$FS_WRAP" ] && FS_CHILD=$(children "$FS_PID")
+			SERVER_PIDS="$FS_CHILD $(children "$FS_CHILD")"
+			return 0
+		fi
+		stop_pid "$FS_PID"
+		try=$((try + 1))
+	done
+	return 1
+}
+
+fs_stop() {
+	[ -n "$FS_WRAP" ] && kill -TERM "$FS_CHILD" 2>/dev/null
+	stop_pid "$FS_PID"
+	SERVER_PIDS=
+}
+
+fs_why() {	# NAME: why fixsession failed
+	r=$(grep -v '^$' "$W/$1.stderr" 2>/dev/null | tail -n 1)
+	echo "${r:-no reason given}"
+}
+
+# store_check NAME: the store holds as many orders in and fills out as
+# the clients counted, and fixstore verify finds no problem.
+store_check() {
+	db=$W/$1.conf.db
+	if [ ! -x "$FIXSTORE" ]; then
+		line "store after the runs" "skipped (fixstore not built)"
+		return
+	fi
+	sid='FIX.4.4:EXECUTOR->CLIENT1'
+	nd=$("$FIXSTORE" -S "$db" dump -e all -d in -m D "$sid" 2>&1 |
+	    grep -c '35=D')
+	n8=$("$FIXSTORE" -S "$db" dump -e all -d out -m 8 "$sid" 2>&1 |
+	    grep -c '35=8')
+	if "$FIXSTORE" -S "$db" verify > "$W/$1.verify" 2>&1; then
+		v="verify: $(tail -n 1 "$W/$1.verify")"
+	else
+		v="fixstore verify FAILED: $(tail -n 1 "$W/$1.verify")"
+	fi
+	if [ "$nd" = "$LOAD_FILLED" ] && [ "$n8" = "$LOAD_FILLED" ]; then
+		s="$nd orders in and $n8 fills out stored, as the clients"
+		s="$s counted"
+	else
+		s="MISMATCH: $nd orders in and $n8 fills out stored, the"
+		s="$s clients counted $LOAD_FILLED fills"
+	fi
+	line "store after the runs" "$s"
+	line "" "$v"
+	kv "sess_${2}_store_orders" "$nd"
+	kv "sess_${2}_store_fills" "$n8"
+	kv "sess_${2}_client_fills" "$LOAD_FILLED"
+}
+
+fs_max=skipped fs_p99=skipped fs_normal=skipped fs_np99=skipped
+echo "b) fixsession, acceptor, \`-- fillapp\` behind it, UseDataDictionary=N"
+if [ ! -x "$FIXSESSION" ]; then
+	line "all" "skipped ($FIXSESSION not built)"
+	skipped sess_fs_max_reports_per_s sess_fs_lat_p99_us
+else
+	# Durability: count the fsyncs of a short run at the latency rate.
+	DN=$((SESS_RATE / 5))
+	[ "$DN" -lt 200 ] && DN=200
+	for dur in full normal; do
+		if ! command -v strace > /dev/null 2>&1; then
+			line "fdatasync calls, $dur" "skipped (no strace)"
+			continue
+		fi
+		FS_WRAP="strace -f --seccomp-bpf -qq -e trace=fsync,fdatasync
+		    -o $W/fs-strace-$dur.trace"
+		if fs_start "fs-strace-$dur" "$dur" 1 -q -- "$OUT/fillapp" &&
+		    load "fs-strace-$dur" "$PORT" -n "$DN" -r "$SESS_RATE"; then
+			fs_stop
+			c=$(grep -c 'sync(' "$W/fs-strace-$dur.trace")
+			line "fdatasync calls, $dur" "$c for $DN orders and" \
+			    "$DN fills at $SESS_RATE/s (strace)"
+			kv "sess_fs_${dur}_fsyncs" "$c"
+			kv "sess_fs_${dur}_fsync_orders" "$DN"
+		else
+			fs_stop
+			line "fdatasync calls, $dur" "skipped" \
+			    "($(why "fs-strace-$dur"))"
+		fi
+	done
+	FS_WRAP=
+	if fs_start fs-full full 1 -q -- "$OUT/fillapp"; then
+		port=$PORT
+		load fs-warm "$port" -n 2000 -T 5 || true
+		if best fs-max "$port" reports_per_s -n "$SESS_N" -r 0; then
+			report_max fs-max sess_fs_max \
+			    "max, StoreDurability=full"
+			fs_max=$(get "$W/fs-max.out" reports_per_s)
+		else
+			line "max, StoreDurability=full" \
+			    "skipped ($(why fs-max.0))"
+			skipped sess_fs_max_reports_per_s
+		fi
+		if best fs-lat "$port" p99_us -n "$LAT_N" -r "$SESS_RATE" \
+		    $SPIN; then
+			report_lat fs-lat sess_fs_lat \
+			    "latency at $SESS_RATE/s, full"
+			fs_p99=$(get "$W/fs-lat.out" p99_us)
+		else
+			line "latency at $SESS_RATE/s, full" \
+			    "skipped ($(why fs-lat.0))"
+			skipped sess_fs_lat_p99_us
+		fi
+		kv sess_fs_rss_kb "$(rss_kb "$FS_PID")"
+		fs_stop
+		store_check fs-full full
+	else
+		line "StoreDurability=full" "skipped (fixsession did not" \
+		    "start: $(fs_why fs-full))"
+		skipped sess_fs_max_reports_per_s sess_fs_lat_p99_us
+	fi
+	if fs_start fs-normal normal 1 -q -- "$OUT/fillapp"; then
+		port=$PORT
+		load fs-warm2 "$port" -n 2000 -T 5 || true
+		if best fs-nmax "$port" reports_per_s -n "$SESS_N" -r 0; then
+			report_max fs-nmax sess_fs_normal \
+			    "max, StoreDurability=normal"
+			fs_normal=$(get "$W/fs-nmax.out" reports_per_s)
+		else
+			line "max, StoreDurability=normal" \
+			    "skipped ($(why fs-nmax.0))"
+		fi
+		if best fs-nlat "$port" p99_us -n "$LAT_N" -r "$SESS_RATE" \
+		    $SPIN; then
+			report_lat fs-nlat sess_fs_normal_lat \
+			    "latency at $SESS_RATE/s, normal"
+			fs_np99=$(get "$W/fs-nlat.out" p99_us)
+		else
+			line "latency at $SESS_RATE/s, normal" \
+			    "skipped ($(why fs-nlat.0))"
+		fi
+		fs_stop
+	else
+		line "StoreDurability=normal" "skipped (fixsession did not" \
+		    "start: $(fs_why fs-normal))"
+	fi
+fi
+
+# ---- c) idle memory ---------------------------------------------------------
+
+# idle_clients PORT PREFIX: SESS_IDLE idle sessloads C1..CN -> EXECUTOR;
+# their pids in W/idle.pids; 0 once every one printed "logged on".
+idle_clients() {
+	: > "$W/idle.pids"
+	mkdir -p "$W/idle"
+	i=1
+	while [ "$i" -le "$SESS_IDLE" ]; do
+		"$OUT/sessload" -I -s "C$i" -t EXECUTOR "127.0.0.1:$1" \
+		    > "$W/idle/$2-$i.out" 2> "$W/idle/$2-$i.err" &
+		echo $! >> "$W/idle.pids"
+		i=$((i + 1))
+	done
+	t=0
+	while [ "$t" -lt 200 ]; do
+		n=$(idle_count "$2")
+		[ "$n" -ge "$SESS_IDLE" ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+idle_count() {	# PREFIX: how many idle clients logged on
+	cat "$W"/idle/"$1"-*.out 2>/dev/null | grep -c 'logged on'
+}
+
+idle_stop() {
+	for p in $(cat "$W/idle.pids" 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $(cat "$W/idle.pids" 2>/dev/null); do
+		wait "$p" 2>/dev/null
+	done
+	rm -f "$W/idle.pids"
+}
+
+# qf_multi PORT: an executor settings file with SESS_IDLE sessions.
+qf_multi() {
+	{
+		printf '[DEFAULT]\nConnectionType=acceptor\n'
+		printf 'SocketAcceptPort=%s\nSocketReuseAddress=Y\n' "$1"
+		printf 'FileStorePath=%s\n' "$QF/store-idle"
+		printf 'StartTime=00:00:00\nEndTime=00:00:00\nHeartBtInt=30\n'
+		printf 'UseDataDictionary=N\n%s\n' "$QUIET"
+		printf 'BeginString=FIX.4.4\nSenderCompID=EXECUTOR\n'
+		i=1
+		while [ "$i" -le "$SESS_IDLE" ]; do
+			printf '\n[SESSION]\nTargetCompID=C%d\n' "$i"
+			i=$((i + 1))
+		done
+	} > "$QF/idle.cfg"
+}
+
+echo "c) idle memory, $SESS_IDLE acceptor sessions on one port (VmRSS," \
+    "MB = 10^6 bytes; anonymous = RssAnon, the heap)"
+fs_rc=skipped fs_rl=skipped qf_rc=skipped qf_rl=skipped
+fs_ac=skipped fs_al=skipped qf_ac=skipped qf_al=skipped
+per_sess() {	# logged-on configured: kB per session between the two
+	num "$1" && num "$2" || { echo "n/a"; return; }
+	calc "sprintf(\"%.1f\", ($1 - $2) / $SESS_IDLE)"
+}
+if [ ! -x "$FIXSESSION" ]; then
+	line "fixsession" "skipped ($FIXSESSION not built)"
+elif fs_start fs-idle full "$SESS_IDLE" -q; then
+	port=$PORT
+	sleep 0.5
+	fs_rc=$(rss_kb "$FS_PID")
+	fs_ac=$(rss_kb "$FS_PID" RssAnon)
+	if idle_clients "$port" fs; then
+		sleep 0.5
+		fs_rl=$(rss_kb "$FS_PID")
+		fs_al=$(rss_kb "$FS_PID" RssAnon)
+	else
+		fs_rl="skipped (only $(idle_count fs) of $SESS_IDLE logged on)"
+	fi
+	idle_stop
+	fs_stop
+	line "fixsession, configured" "$(mb "$fs_rc") MB (anonymous" \
+	    "$(mb "$fs_ac") MB)"
+	if num "$fs_rl"; then
+		line "fixsession, all logged on" "$(mb "$fs_rl") MB" \
+		    "(anonymous $(mb "$fs_al") MB;" \
+		    "$(per_sess "$fs_al" "$fs_ac") kB more a session)"
+	else
+		line "fixsession, all logged on" "$fs_rl"
+	fi
+else
+	line "fixsession" "skipped (did not start: $(fs_why fs-idle))"
+fi
+if [ "$have_qf" = 1 ] && [ -x "$QF/executor" ] && port=$(pick_port); then
+	mkdir -p "$QF/store-idle"
+	qf_multi "$port"
+	(cd "$QF" && exec ./executor idle.cfg) > "$QF/idle.out" 2>&1 &
+	qpid=$!
+	if wait_listen "$qpid" "$port"; then
+		sleep 0.5
+		qf_rc=$(rss_kb "$qpid")
+		qf_ac=$(rss_kb "$qpid" RssAnon)
+		if idle_clients "$port" qf; then
+			sleep 0.5
+			qf_rl=$(rss_kb "$qpid")
+			qf_al=$(rss_kb "$qpid" RssAnon)
+		else
+			qf_rl="skipped (only $(idle_count qf) of $SESS_IDLE" \
+			    "logged on)"
+		fi
+		idle_stop
+	fi
+	stop_pid "$qpid"
+	line "QuickFIX executor, configured" "$(mb "$qf_rc") MB (anonymous" \
+	    "$(mb "$qf_ac") MB)"
+	if num "$qf_rl"; then
+		line "QuickFIX executor, all logged on" "$(mb "$qf_rl") MB" \
+		    "(anonymous $(mb "$qf_al") MB;" \
+		    "$(per_sess "$qf_al" "$qf_ac") kB more a session)"
+	else
+		line "QuickFIX executor, all logged on" "$qf_rl"
+	fi
+else
+	line "QuickFIX executor" "skipped (executor not available)"
+fi
+kv sess_idle_sessions "$SESS_IDLE"
+kv sess_fs_idle_rss_kb "$fs_rc"
+kv sess_fs_idle_logged_on_rss_kb "$fs_rl"
+kv sess_qf_idle_rss_kb "$qf_rc"
+kv sess_qf_idle_logged_on_rss_kb "$qf_rl"
+kv sess_fs_idle_anon_kb "$fs_ac"
+kv sess_fs_idle_logged_on_anon_kb "$fs_al"
+kv sess_qf_idle_anon_kb "$qf_ac"
+kv sess_qf_idle_logged_on_anon_kb "$qf_al"
+
+# ---- ratios -----------------------------------------------------------------
+
+r1=$(ratio "$fs_max" "$qf_max")
+r2=$(ratio "$fs_p99" "$qf_p99")
+r3=$(ratio "$fs_normal" "$qf_max")
+r4=$(ratio "$fs_rl" "$qf_rl")
+r5=$(ratio "$fs_al" "$qf_al")
+r6=$(ratio "$fs_np99" "$qf_p99")
+echo "  ratios fixsession / QuickFIX (screen log off):"
+line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
+    "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
+line "msgs/s, normal vs FileStore" "$r3"
+line "p99 at $SESS_RATE/s, full" "$r2 (goal < 1);" \
+    "of the 1000 us goal: $(ratio "$fs_p99" 1000) (goal < 1)"
+line "p99 at $SESS_RATE/s, normal" "$r6"
+line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
+    "(lower is better)"
+kv ratio_sess_max_full_qf "$r1"
+kv ratio_sess_max_normal_qf "$r3"
+kv ratio_sess_p99_qf "$r2"
+kv ratio_sess_p99_normal_qf "$r6"
+kv ratio_sess_idle_rss_qf "$r4"
+kv ratio_sess_idle_anon_qf "$r5"
+
+if [ "$merge" = 1 ]; then
+	f=$OUT/results.txt
+	if [ -f "$f" ]; then
+		grep -v '^sess_\|^ratio_sess_' "$f" > "$f.tmp"
+	else
+		: > "$f.tmp"
+	fi
+	cat "$RES" >> "$f.tmp" && mv "$f.tmp" "$f" && rm -f "$RES"
+	echo
+	echo "key=value figures: $f"
+fi
+exit 0
