@@ -733,6 +733,22 @@ refresh(struct fixu_eng *e, struct esess *s)
 	fixu_sess_restore(s->s, st.next_out, st.next_in, at);
 }
 
+/* 1 when the peer of c has closed it or it failed (nothing is consumed). */
+static int
+gone(const struct econn *c)
+{
+	char b;
+	ssize_t r;
+
+	if (c->dead || c->fd < 0)
+		return 1;
+	if (c->connecting)
+		return 0;
+	r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 /* A Logon on a connection nobody owns yet: find its session. */
 static void
 route(struct fixu_eng *e, struct econn *c, const struct fixu_now *t,
@@ -779,6 +795,9 @@ route(struct fixu_eng *e, struct econn *c, const struct fixu_now *t,
 		conn_close(e, c, NULL);
 		return;
 	}
+	/* The old connection may have ended in this same turn, unread. */
+	if (s->c != NULL && !s->stopping && gone(s->c))
+		conn_close(e, s->c, "peer closed the connection");
 	if (s->c != NULL || s->stopping) {
 		event(e, s, "reject", "%s: %s: disconnected", c->peer,
 		    s->stopping ? "shutting down" :
