@@ -219,6 +219,20 @@ load_conf(struct run *r, int fatal)
 	return c;
 }
 
+static void
+free_confs(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nconfs; i++) {
+		fs_conf_free(r->confs[i]);
+		free(r->confs[i]);
+	}
+	free(r->confs);
+	r->confs = NULL;
+	r->nconfs = 0;
+}
+
 /* One line per session: id, role, endpoints. */
 static void
 list_sessions(const struct fs_conf *c)
@@ -504,6 +518,7 @@ main(int argc, char **argv)
 		errx(CMD_EX_DATA, "%s: no [SESSION] section", r.cfgpath);
 	if (check) {
 		list_sessions(c);
+		free_confs(&r);
 		return 0;
 	}
 
@@ -575,11 +590,7 @@ main(int argc, char **argv)
 			(void)waitpid(r.kids[i].pid, NULL, 0);
 		}
 	free(r.kids);
-	for (i = 0; i < r.nconfs; i++) {
-		fs_conf_free(r.confs[i]);
-		free(r.confs[i]);
-	}
-	free(r.confs);
+	free_confs(&r);
 	if (r.msglog != NULL && fclose(r.msglog) != 0 && r.status == 0)
 		r.status = CMD_EX_IO;
 	return r.status;
