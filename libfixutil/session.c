@@ -1048,7 +1048,8 @@ fixu_sess_disconnected(struct fixu_sess *p, const struct fixu_now *now)
 	if (was && (rc = fixu_ss_act_state(s, 0)) != 0)
 		return rc;
 	if ((rc = fixu_ss_event(s, "disconnect", "transport down%s",
-	    was ? " after logon" : "")) != 0)
+	    lo ? " after the Logout exchange" : was ? " while logged on" :
+	    "")) != 0)
 		return rc;
 	if (s->cfg.reset_on_disconnect)
 		return reset_seq(s, "ResetOnDisconnect");

@@ -174,7 +174,7 @@ none() {
 # calm FILE SESSION: the session's only disconnect was its last Logout.
 calm() {
 	if grep "$2 disconnect: " "$1" |
-	    grep -v 'disconnect: logged out$\|transport down after logon$'; then
+	    grep -v 'disconnect: logged out$\|transport down after the Logout exchange$'; then
 		echo "^ unexpected in $1"
 		return 1
 	fi
