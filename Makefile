@@ -47,7 +47,7 @@ ifeq ($(WERROR),1)
   ALL_CFLAGS += -Werror
 endif
 
-TOOLS     = fixdec fixenc fixstore fixsession
+TOOLS     = fixdec fixenc fixstore fixsession fixsim
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
 LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/%_int.h,$(wildcard libfixutil/*.h))
@@ -115,16 +115,13 @@ check: deps-check
 	@$(MAKE) --no-print-directory all tests
 	@FIXU_SANITIZE='$(SANITIZE)' sh tests/run.sh $(BUILD)
 
-# The session conformance harness (tests/at): the .def player over TCP, the
-# echo application behind fixsession, and the in-process player that drives
-# the session state machine directly.
-ATPROGS = $(BUILD)/tests/atrun $(BUILD)/tests/at_echo $(BUILD)/tests/at_inproc
+# The session conformance harness (tests/at): the echo application behind
+# fixsession and the in-process player that drives the session state
+# machine directly; over TCP, fixsim script plays the .def files.
+ATPROGS = $(BUILD)/tests/at_echo $(BUILD)/tests/at_inproc
 
 tests: $(UNITS) $(FUZZDRV) $(BINS) $(BUILD)/tests/crash_writer $(ATPROGS)
 
-$(BUILD)/tests/atrun: tests/at/atrun.c $(wildcard tests/at/*.h) $(STATIC)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/at $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(PKG_LIBS) -lm
 $(BUILD)/tests/at_echo: tests/at/echo_main.c tests/at/echo.c $(wildcard tests/at/*.h) $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/at $(ALL_LDFLAGS) -o $@ $(filter %.c,$^) $(STATIC) $(PKG_LIBS) -lm

@@ -10,10 +10,12 @@
 # fixdec peak RSS, (e) the session store: fsync rate, appends, dumps and
 # opening a big store, (f) sessions: fixsession against QuickFIX's
 # executor under one load client (bench/session.sh, which also runs alone
-# and has its own knobs, SESS_*).  Every figure is printed with its unit
-# and written as key=value to BUILD/bench/results.txt.  Nothing here passes
-# or fails: a figure that cannot be measured is reported as skipped, with
-# the reason.
+# and has its own knobs, SESS_*), (g) fixsim: the rate fixsim load can
+# offer, how accurate its latencies are, and fixsim beside sessload
+# (bench/fixsim.sh, which also runs alone, knobs FSIM_*).  Every figure
+# is printed with its unit and written as key=value to
+# BUILD/bench/results.txt.  Nothing here passes or fails: a figure that
+# cannot be measured is reported as skipped, with the reason.
 #
 # Environment: MICRO_N (iterations per run, 5000000), MICRO_RUNS (5),
 # LOG_N (messages in the big log, 1000000), RUNS (best of, 3), CC, CXX;
@@ -446,6 +448,11 @@ fi
 
 echo
 SESSION_RES="$RES.tmp" sh bench/session.sh "$B"
+
+# ---- g) fixsim: the rate it offers and how right its latencies are ----------
+
+echo
+FSIM_RES="$RES.tmp" sh bench/fixsim.sh "$B"
 
 mv "$RES.tmp" "$RES"
 echo

@@ -99,7 +99,7 @@ if [ -d "$at/server" ]; then
 		echo "    ($n skipped: tests/at/exceptions)"
 		skip=$((skip + n))
 	fi
-	if [ -x "$build/tests/atrun" ]; then
+	if [ -x "$build/bin/fixsim" ]; then
 		FIXU_AT_DIR=$at sh tests/at/run.sh "$build" > "$log/at_tcp.tap" 2>&1
 		tap at_fixsession "$log/at_tcp.tap"
 	fi

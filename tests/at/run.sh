@@ -11,11 +11,13 @@
 #
 # Every .def gets a fresh fixsession: its own settings file, an empty store
 # and a free port on 127.0.0.1, with the echo application (BUILD/tests/
-# at_echo) as its child command; atrun plays the file, then fixsession gets
-# SIGTERM (SIGKILL a few seconds later).  Files run $FIXU_AT_JOBS at a time
-# (default: four per CPU, at least 8), since most of the time goes to
-# heartbeat tests waiting; the TAP stream lists them in a stable order, and
-# a failure carries atrun's report and the end of fixsession's output.
+# at_echo) as its child command; "fixsim script" plays the file (with the
+# suite's fields.fmt and its default waits: 20 s for an E line, 10 s for
+# eDISCONNECT), then fixsession gets SIGTERM (SIGKILL a few seconds later).
+# Files run $FIXU_AT_JOBS at a time (default: four per CPU, at least 8),
+# since most of the time goes to heartbeat tests waiting; the TAP stream
+# lists them in a stable order, and a failure carries fixsim's report and
+# the end of fixsession's output.
 # Files listed in tests/at/exceptions are reported as skipped, with the
 # reason given there.
 #
@@ -45,7 +47,7 @@ skip() {
 
 [ -f "$suite/fields.fmt" ] && [ -d "$suite/server" ] ||
     skip "quickfix-at not found"
-for p in bin/fixsession tests/atrun tests/at_echo; do
+for p in bin/fixsession bin/fixsim tests/at_echo; do
 	[ -x "$build/$p" ] || skip "$p not built"
 done
 
@@ -173,8 +175,8 @@ run_one() {
 		} > "$work/$n.tap"
 		return
 	fi
-	"$build/tests/atrun" -f "$suite/fields.fmt" -p "$port" "$def" \
-	    > "$d/atrun.tap" 2> "$d/atrun.err"
+	"$build/bin/fixsim" script -T -f "$suite/fields.fmt" -p "$port" \
+	    "$def" > "$d/fixsim.tap" 2> "$d/fixsim.err"
 	rc=$?
 	stop "$pid"
 	if [ $rc -eq 0 ]; then
@@ -183,8 +185,8 @@ run_one() {
 	fi
 	{
 		echo "not ok $n - $name"
-		grep '^#' "$d/atrun.tap"
-		sed 's/^/# atrun: /' "$d/atrun.err"
+		grep '^#' "$d/fixsim.tap"
+		sed 's/^/# /' "$d/fixsim.err"
 		echo "# fixsession's output ended with:"
 		tail -n 15 "$d/fixsession.out" | tr '\001' '|' | sed 's/^/#   /'
 	} > "$work/$n.tap"

@@ -1,19 +1,20 @@
 #!/usr/bin/env bats
-# atrun, the .def player of the conformance harness, against a fake
-# acceptor: a python3 script that answers each inbound message with the
-# next line of a reply file and logs every byte it receives.  A reply line
-# holds messages separated by spaces (| for SOH; 9= and 10= added when
-# absent), "-" for no answer, "close" to drop the connection, "time" to
-# say whether 52, 60 and 122 hold now, now+10 s and now-121 s, and
+# fixsim script playing QuickFIX acceptance .def files (cmd/fixsim/def.c),
+# the player the conformance harness (tests/at/run.sh) uses, against a
+# fake acceptor: a python3 script that answers each inbound message with
+# the next line of a reply file and logs every byte it receives.  A reply
+# line holds messages separated by spaces (| for SOH; 9= and 10= added
+# when absent), "-" for no answer, "close" to drop the connection, "time"
+# to say whether 52, 60 and 122 hold now, now+10 s and now-121 s, and
 # "split:MSG" to send MSG in two writes.  None of it needs the suite.
 
 load helpers
 
-atrun="$top/$build/tests/atrun"
+fixsim="$top/$build/bin/fixsim"
 
 setup() {
 	tmp="$BATS_TEST_TMPDIR"
-	[ -x "$atrun" ] || skip "atrun not built"
+	[ -x "$fixsim" ] || skip "fixsim not built"
 	command -v python3 > /dev/null || skip "python3 not found"
 	printf '%s\n' '10=\d{3}' \
 	    '52=\d{8}-\d{2}:\d{2}:\d{2}|\d{8}-\d{2}:\d{2}:\d{2}[.]\d{3}' \
@@ -119,7 +120,7 @@ def() {
 logon_reply='8=FIX.4.2|35=A|34=1|49=ISLD|52=20200101-00:00:00.000|56=TW42|98=0|108=30|'
 logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 
-@test "atrun: a passing .def, several messages in one read and one in two" {
+@test "fixsim script .def: a pass, several messages in one read and one in two" {
 	fake <<-EOF
 	$logon_reply
 	8=FIX.4.2|35=0|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42| 8=FIX.4.2|35=0|34=3|49=ISLD|52=20200101-00:00:00.123|56=TW42|
@@ -141,15 +142,17 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	E8=FIX.4.2|9=51|35=5|34=2|49=ISLD|52=00000000-00:00:00.000|56=TW42|10=0|
 	e1,DISCONNECT
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/pass.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/pass.def"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "1..1" ]
 	[ "${lines[1]}" = "ok 1 - ${tmp##*/}/pass.def" ]
+	[ "${#lines[@]}" -eq 2 ]
 }
 
-@test "atrun: a mismatch names the .def line, the field, both messages" {
+@test "fixsim script .def: a mismatch names the .def line, the field, both messages" {
 	fake <<-EOF
+	8=FIX.4.2|35=A|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|98=0|108=30|
 	8=FIX.4.2|35=A|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|98=0|108=30|
 	EOF
 	def bad <<-'EOF'
@@ -158,16 +161,24 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 
 	E8=FIX.4.2|9=63|35=A|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|98=0|108=30|10=0|
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/bad.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/bad.def"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[ "${lines[1]}" = "not ok 1 - ${tmp##*/}/bad.def" ]
-	[[ "${lines[2]}" == "# $tmp/bad.def:4: field 4: expected 34=1, received 34=2" ]]
+	[ "${lines[2]}" = "# $tmp/bad.def:4: field 4: expected 34=1, received 34=2" ]
 	[[ "${lines[3]}" == "#   expected  8=FIX.4.2|9=63|35=A|34=1|"* ]]
 	[[ "${lines[4]}" == "#   received  8=FIX.4.2|9=63|35=A|34=2|"*"|10="[0-9][0-9][0-9]"|" ]]
+	# Without -T the same report goes to stderr, then a summary line.
+	run "$fixsim" script -f "$tmp/fields.fmt" -p "$port" "$tmp/bad.def"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "fixsim: $tmp/bad.def:4: field 4: expected 34=1, received 34=2" ]
+	[[ "${lines[1]}" == "  expected  8=FIX.4.2|9=63|35=A|34=1|"* ]]
+	[[ "${lines[2]}" == "  received  8=FIX.4.2|9=63|35=A|34=2|"* ]]
+	[ "${lines[3]}" = "fixsim: $tmp/bad.def: failed" ]
 }
 
-@test "atrun: a value that does not match fields.fmt fails" {
+@test "fixsim script .def: a value that does not match fields.fmt fails" {
 	fake <<-EOF
 	8=FIX.4.2|35=0|34=1|49=ISLD|52=2020-01-01|56=TW42|
 	EOF
@@ -176,13 +187,13 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	I8=FIX.4.2|35=0|34=1|49=TW42|52=<TIME>|56=ISLD|
 	E8=FIX.4.2|35=0|34=1|49=ISLD|52=2020-01-01|56=TW42|
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/fmt.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/fmt.def"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"fmt.def:3: field 6: 52=2020-01-01 does not match"* ]]
+	[[ "$output" == *"# $tmp/fmt.def:3: field 6: 52=2020-01-01 does not match"* ]]
 }
 
-@test "atrun: eDISCONNECT passes on a close, fails on data or silence" {
+@test "fixsim script .def: eDISCONNECT passes on a close, fails on data or silence" {
 	fake <<-EOF
 	$logout_reply close
 	$logout_reply 8=FIX.4.2|35=0|34=3|49=ISLD|52=20200101-00:00:00.000|56=TW42|
@@ -194,23 +205,25 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	E8=FIX.4.2|9=51|35=5|34=2|49=ISLD|52=00000000-00:00:00.000|56=TW42|10=0|
 	eDISCONNECT
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/disc.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/disc.def"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	# The second time the fake answers but stays connected.
-	run "$atrun" -f "$tmp/fields.fmt" -t 2 -p "$port" "$tmp/disc.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -t 2 -p "$port" \
+	    "$tmp/disc.def"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "${lines[2]}" == *"disc.def:4: expected a disconnect, received data" ]]
+	[ "${lines[2]}" = "# $tmp/disc.def:4: expected a disconnect, received data" ]
 	[[ "${lines[3]}" == "#   received  8=FIX.4.2|9=51|35=0|34=3|"* ]]
 	# The third time it says nothing at all.
-	run "$atrun" -f "$tmp/fields.fmt" -t 1 -p "$port" "$tmp/disc.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -t 1 -p "$port" \
+	    "$tmp/disc.def"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "${lines[2]}" == *"disc.def:4: expected a disconnect, still connected after 1 s" ]]
+	[ "${lines[2]}" = "# $tmp/disc.def:4: expected a disconnect, still connected after 1 s" ]
 }
 
-@test "atrun: an E step fails when the engine closes or stays silent" {
+@test "fixsim script .def: an E step fails when the engine closes or stays silent" {
 	fake <<-EOF
 	close
 	-
@@ -220,16 +233,18 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	I8=FIX.4.2|35=0|34=1|49=TW42|52=<TIME>|56=ISLD|
 	E8=FIX.4.2|35=0|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -t 1 -p "$port" "$tmp/closed.def" \
-	    "$tmp/closed.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -t 1 -p "$port" \
+	    "$tmp/closed.def" "$tmp/closed.def"
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"closed.def:3: the engine closed the connection"* ]]
-	[[ "$output" == *"closed.def:3: no message within 1 s"* ]]
+	[ "${lines[0]}" = "1..2" ]
+	[ "${lines[1]}" = "not ok 1 - ${tmp##*/}/closed.def" ]
+	[ "${lines[2]}" = "# $tmp/closed.def:3: the engine closed the connection" ]
+	[[ "$output" == *"# $tmp/closed.def:3: no message within 1 s"* ]]
 	[ "$(grep -c '^not ok' <<< "$output")" -eq 2 ]
 }
 
-@test "atrun: <TIME>, <TIME+N>, <TIME-N> become UTC times" {
+@test "fixsim script .def: <TIME>, <TIME+N>, <TIME-N> become UTC times" {
 	fake <<-EOF
 	time
 	EOF
@@ -238,13 +253,13 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	I8=FIX.4.2|35=0|34=1|52=<TIME>|60=<TIME+10>|122=<TIME-121>|58=<TIMEX>|
 	E8=FIX.4.2|35=0|58=ok|
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/time.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/time.def"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	tr '\001' '|' < "$tmp/log" | grep -q '|58=<TIMEX>|10=[0-9]*|$'
 }
 
-@test "atrun: BodyLength and CheckSum added only when absent" {
+@test "fixsim script .def: BodyLength and CheckSum added only when absent" {
 	fake <<-EOF
 	-
 	-
@@ -260,7 +275,7 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	E8=FIX.4.2|9=51|35=5|34=2|49=ISLD|52=00000000-00:00:00.000|56=TW42|10=0|
 	eDISCONNECT
 	EOF
-	run "$atrun" -f "$tmp/fields.fmt" -p "$port" "$tmp/sums.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" -p "$port" "$tmp/sums.def"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	m1='8=FIX.4.2|9=26|35=0|34=1|49=TW42|56=ISLD|10=999|'
@@ -275,9 +290,10 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	[ "$got" = "$want" ]
 }
 
-@test "atrun: fields.fmt is found beside the suite, connection ids" {
+@test "fixsim script .def: fields.fmt is found beside the suite, connection ids" {
 	mkdir -p "$tmp/suite/server/fix42"
-	cp "$tmp/fields.fmt" "$tmp/suite/"
+	# A rule the built-in ones lack: the file must have been read.
+	{ cat "$tmp/fields.fmt"; echo '98=[0-9]'; } > "$tmp/suite/fields.fmt"
 	fake <<-EOF
 	$logon_reply
 	$logon_reply
@@ -285,31 +301,46 @@ logout_reply='8=FIX.4.2|35=5|34=2|49=ISLD|52=20200101-00:00:00.000|56=TW42|'
 	tr '|' '\001' > "$tmp/suite/server/fix42/two.def" <<-'EOF'
 	i1,CONNECT
 	I1,8=FIX.4.2|35=A|34=1|49=TW42|52=<TIME>|56=ISLD|98=0|108=30|
-	E1,8=FIX.4.2|9=63|35=A|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|98=0|108=30|10=0|
+	E1,8=FIX.4.2|9=63|35=A|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|98=X|108=30|10=0|
 	i2,CONNECT
 	I2,8=FIX.4.2|35=A|34=1|49=TW42|52=<TIME>|56=ISLD|98=0|108=30|
-	E2,8=FIX.4.2|9=63|35=A|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|98=0|108=30|10=0|
+	E2,8=FIX.4.2|9=63|35=A|34=1|49=ISLD|52=00000000-00:00:00.000|56=TW42|98=X|108=30|10=0|
 	i2,DISCONNECT
 	i1,DISCONNECT
 	EOF
-	run "$atrun" -p "$port" "$tmp/suite/server/fix42/two.def"
+	run "$fixsim" script -T -p "$port" "$tmp/suite/server/fix42/two.def"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[1]}" = "ok 1 - fix42/two.def" ]
 }
 
-@test "atrun: usage errors exit 2, unreadable files 5" {
-	run "$atrun" "$tmp/x.def"
+@test "fixsim script .def: usage errors, unreadable and bad files exit 2" {
+	run "$fixsim" script
 	[ "$status" -eq 2 ]
-	run "$atrun" -p 1 -t 0 "$tmp/x.def"
+	[[ "$output" == *"usage: fixsim script "* ]]
+	run "$fixsim" script -p 1 -t 0 "$tmp/x.def"
 	[ "$status" -eq 2 ]
-	run "$atrun" -h
+	run "$fixsim" script -h
 	[ "$status" -eq 0 ]
-	[[ "$output" == usage:* ]]
-	run "$atrun" -p 1 -f "$tmp/nonexistent.fmt" "$tmp/x.def"
-	[ "$status" -eq 5 ]
-	run "$atrun" -p 1 -f "$tmp/fields.fmt" "$tmp/x.def"
+	[[ "$output" == "usage: fixsim script "* ]]
+	run "$fixsim" script -T -p 1 -f "$tmp/nonexistent.fmt" "$tmp/x.def"
 	echo "$output"
-	[ "$status" -eq 5 ]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"nonexistent.fmt: No such file or directory"* ]]
+	run "$fixsim" script -T -p 1 -f "$tmp/fields.fmt" "$tmp/x.def"
+	echo "$output"
+	[ "$status" -eq 2 ]
 	[ "${lines[1]}" = "not ok 1 - ${tmp##*/}/x.def" ]
+	[[ "${lines[2]}" == "# $tmp/x.def"*"No such file or directory" ]]
+	# A .def needs a port; an unknown step is a bad file, not a failure.
+	printf 'iCONNECT\n' > "$tmp/x.def"
+	run "$fixsim" script -T -f "$tmp/fields.fmt" "$tmp/x.def"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${lines[2]}" = "# $tmp/x.def: a .def file needs -p port" ]
+	printf 'XCONNECT\n' > "$tmp/x.def"
+	run "$fixsim" script -T -p 1 -f "$tmp/fields.fmt" "$tmp/x.def"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "${lines[2]}" = "# $tmp/x.def:1: unknown step 'XCONNECT'" ]
 }

@@ -14,10 +14,37 @@
 #   bash       the completion function _TOOL lists the options when asked
 #              to complete "-" (it is run, not parsed).
 #   zsh        one _arguments spec a line, starting '(excl)*-X or '-X.
+#   modes      a tool whose usage lists "modes:" (fixsim) is checked mode
+#              by mode: "TOOL MODE -h" against the SYNOPSIS line ".Nm",
+#              ".Cm MODE" and the options after it, the .It Fl lines of
+#              the section named MODE in capitals, the bash completion of
+#              "TOOL MODE -", and the zsh specs of the case "(MODE)".
 
 load helpers
 
-tools="fixdec fixenc fixstore fixsession"
+tools="fixdec fixenc fixstore fixsession fixsim"
+
+# The modes of a tool run as "TOOL MODE [options]": the first words of
+# the lines after "modes:" in its usage; nothing for the other tools.
+modes_of() {
+	"$1" -h | awk '/^modes:/ { m = 1; next } m && NF { print $1 }'
+}
+
+# What the option checks take one at a time, "TOOL" or "TOOL MODE" a
+# line: every tool, and every mode of the tools that have modes.
+units() {
+	local t m
+	for t in $tools; do
+		m=$(modes_of "$t")
+		if [ -z "$m" ]; then
+			echo "$t"
+		else
+			for m in $m; do
+				echo "$t $m"
+			done
+		fi
+	done
+}
 
 # The sorted, distinct letters of stdin, as one word.
 letters() {
@@ -47,13 +74,15 @@ man_item_letters() {
 	    s && /^\.It Fl / { print $3 }' "$1" | letters
 }
 
-# What the bash completion offers for "TOOL -", in plain bash.
+# What the bash completion offers for "TOOL -" (or "TOOL MODE -"), in
+# plain bash.
 bash_letters() {
 	bash -c 'source "$1" || exit 1
-	    COMP_WORDS=("$2" -); COMP_CWORD=1
-	    COMP_LINE="$2 -"; COMP_POINT=${#COMP_LINE}
-	    "_$2" "$2" - "$2" || true
-	    printf "%s\n" "${COMPREPLY[@]}"' bash "$1" "$2" |
+	    t=$2; shift 2
+	    COMP_WORDS=("$t" "$@" -); COMP_CWORD=$(($# + 1))
+	    COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+	    "_$t" "$t" - "${COMP_WORDS[COMP_CWORD - 1]}" || true
+	    printf "%s\n" "${COMPREPLY[@]}"' bash "$@" |
 	    sed -n 's/^-\([A-Za-z]\)$/\1/p' | letters
 }
 
@@ -63,23 +92,78 @@ zsh_letters() {
 	    sed 's/.*-//' | letters
 }
 
-# check_options TOOL USAGE-FILE MANPAGE BASHFILE ZSHFILE: all the same.
+# check_options TOOL USAGE-FILE MANPAGE BASHFILE ZSHFILE [MODE]: all the
+# same.  For a mode, MANPAGE and ZSHFILE are the mode's parts only
+# (unit_files).
 check_options() {
-	local u m i b z x bad=0
+	local u m i b z x bad=0 n="$1${6:+ $6}"
 
 	u=$(usage_letters "$2")
 	m=$(man_letters "$3")
 	i=$(man_item_letters "$3")
-	b=$(bash_letters "$4" "$1")
+	b=$(bash_letters "$4" "$1" $6)
 	z=$(zsh_letters "$5")
 	if [ -z "$u" ]; then
-		echo "$1: no options found in the usage text"
+		echo "$n: no options found in the usage text"
 		return 1
 	fi
 	for x in "man SYNOPSIS=$m" "man options list=$i" "bash completion=$b" \
 	    "zsh completion=$z"; do
 		if [ "${x#*=}" != "$u" ]; then
-			echo "$1: usage has -$u but ${x%%=*} has -${x#*=}"
+			echo "$n: usage has -$u but ${x%%=*} has -${x#*=}"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# unit_files TOOL [MODE]: the usage, man page and zsh completion of a
+# tool or of one of its modes, as $tmp/TOOL[-MODE].{usage,1,zsh}.  The
+# man page of a mode is its SYNOPSIS line and the .It Fl lines of its
+# section, as a page of their own; its zsh file the lines of its case.
+unit_files() {
+	local f="$tmp/$1${2:+-$2}"
+
+	"$1" ${2:+"$2"} -h > "$f.usage"
+	if [ -z "$2" ]; then
+		cp "$top/man/$1.1" "$f.1"
+		cp "$top/completions/zsh/_$1" "$f.zsh"
+		return
+	fi
+	awk -v mode="$2" '
+	    /^\.Sh / { s = substr($0, 5); w = 0; next }
+	    s == "SYNOPSIS" && /^\.Nm/ { w = 0 }
+	    s == "SYNOPSIS" && $1 == ".Cm" && $2 == mode { w = 1 }
+	    s == "SYNOPSIS" && w { syn = syn $0 "\n" }
+	    s == toupper(mode) && /^\.It Fl / { it = it $0 "\n" }
+	    END { printf ".Sh SYNOPSIS\n%s.Sh DESCRIPTION\n%s", syn, it }' \
+	    "$top/man/$1.1" > "$f.1"
+	awk -v mode="$2" '
+	    $0 ~ "^[[:space:]]*\\(" mode "\\)[[:space:]]*$" { p = 1; next }
+	    p && /^[[:space:]]*;;/ { p = 0 }
+	    p' "$top/completions/zsh/_$1" > "$f.zsh"
+}
+
+# check_modes TOOL: its usage, its man SYNOPSIS (".Cm MODE" lines), its
+# bash completion of "TOOL " and its zsh cases name the same modes.
+check_modes() {
+	local u m b z x bad=0
+
+	u=$(modes_of "$1" | sort | tr '\n' ' ')
+	m=$(awk '/^\.Sh / { s = ($0 ~ /^\.Sh SYNOPSIS/); next }
+	    s && $1 == ".Cm" { print $2 }' "$top/man/$1.1" |
+	    sort | tr '\n' ' ')
+	b=$(bash -c 'source "$1" || exit 1
+	    COMP_WORDS=("$2" ""); COMP_CWORD=1
+	    COMP_LINE="$2 "; COMP_POINT=${#COMP_LINE}
+	    "_$2" "$2" "" "$2" || true
+	    printf "%s\n" "${COMPREPLY[@]}"' bash \
+	    "$top/completions/bash/$1" "$1" | sort | tr '\n' ' ')
+	z=$(sed -nE 's/^[[:space:]]*\(([a-z]+)\)[[:space:]]*$/\1/p' \
+	    "$top/completions/zsh/_$1" | sort | tr '\n' ' ')
+	for x in "man SYNOPSIS=$m" "bash completion=$b" "zsh completion=$z"; do
+		if [ "${x#*=}" != "$u" ]; then
+			echo "$1: usage has modes $u but ${x%%=*} has ${x#*=}"
 			bad=1
 		fi
 	done
@@ -88,48 +172,56 @@ check_options() {
 
 @test "options: usage, man SYNOPSIS, man options list, bash and zsh agree" {
 	bad=0
+	while read -r t m; do
+		unit_files "$t" $m
+		f="$tmp/$t${m:+-$m}"
+		check_options "$t" "$f.usage" "$f.1" \
+		    "$top/completions/bash/$t" "$f.zsh" $m || bad=1
+	done < <(units)
 	for t in $tools; do
-		"$t" -h > "$tmp/$t.usage"
-		check_options "$t" "$tmp/$t.usage" "$top/man/$t.1" \
-		    "$top/completions/bash/$t" "$top/completions/zsh/_$t" ||
-		    bad=1
+		[ -z "$(modes_of "$t")" ] || check_modes "$t" || bad=1
 	done
 	[ "$bad" -eq 0 ]
 }
 
 @test "options: the check fails when one letter is missing anywhere" {
-	for t in $tools; do
-		u="$tmp/$t.usage" m="$top/man/$t.1"
-		b="$top/completions/bash/$t" z="$top/completions/zsh/_$t"
-		"$t" -h > "$u"
-		check_options "$t" "$u" "$m" "$b" "$z"
+	while read -r t mode; do
+		unit_files "$t" $mode
+		f="$tmp/$t${mode:+-$mode}"
+		u="$f.usage" m="$f.1"
+		b="$top/completions/bash/$t" z="$f.zsh"
+		check_options "$t" "$u" "$m" "$b" "$z" $mode
+		# The letter taken out of the completions: -h, or else (a mode
+		# whose usage does not show -h) its first letter.
+		x=$(usage_letters "$u")
+		[[ $x == *h* ]] && x=h || x=${x:0:1}
 
 		# usage: the first letter of the first [-...] cluster
 		sed -E '0,/\[-[A-Za-z]+\]/s/\[-[A-Za-z]([A-Za-z]*)\]/[-\1]/' \
 		    "$u" > "$tmp/u"
 		! cmp -s "$u" "$tmp/u"
-		run check_options "$t" "$tmp/u" "$m" "$b" "$z"
+		run check_options "$t" "$tmp/u" "$m" "$b" "$z" $mode
 		[ "$status" -ne 0 ]
 
 		# man: the first ".Op Fl x Ar arg" line of SYNOPSIS
 		awk '!d && /^\.Op Fl [A-Za-z] Ar / { d = 1; next } 1' "$m" \
 		    > "$tmp/m"
 		! cmp -s "$m" "$tmp/m"
-		run check_options "$t" "$u" "$tmp/m" "$b" "$z"
+		run check_options "$t" "$u" "$tmp/m" "$b" "$z" $mode
 		[ "$status" -ne 0 ]
 
-		# bash: -h from the list of options
-		sed -E "/opts=/s/ -h( |')/\1/" "$b" > "$tmp/b"
+		# bash: -x from the lists of options
+		sed -E "/opts=/s/([ '])-$x( |')/\1\2/" "$b" > "$tmp/b"
 		! cmp -s "$b" "$tmp/b"
-		run check_options "$t" "$u" "$m" "$tmp/b" "$z"
+		run check_options "$t" "$u" "$m" "$tmp/b" "$z" $mode
 		[ "$status" -ne 0 ]
 
-		# zsh: the spec of -h
-		sed "/)-h\[/d" "$z" > "$tmp/z"
+		# zsh: the spec of -x
+		sed -E "/^[[:space:]]*'(\([^)]*\))?\*?-$x/d" "$z" > "$tmp/z"
 		! cmp -s "$z" "$tmp/z"
-		run check_options "$t" "$u" "$m" "$b" "$tmp/z"
+		run check_options "$t" "$u" "$m" "$b" "$tmp/z" $mode
 		[ "$status" -ne 0 ]
-	done
+	done < <(units)
 }
 
 # EXAMPLES of a page as "STATUS<TAB>COMMAND" lines, escapes undone.
@@ -189,6 +281,10 @@ run_examples() {
 
 @test "fixsession.1: every EXAMPLES command runs" {
 	run_examples fixsession.1
+}
+
+@test "fixsim.1: every EXAMPLES command runs" {
+	run_examples fixsim.1
 }
 
 @test "fixdict.5: every EXAMPLES command runs" {

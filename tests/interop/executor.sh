@@ -20,6 +20,10 @@
 # section as it is (settings lines, newline-separated): the benches use it
 # to switch the screen log off (ScreenLogShowIncoming=N ...).
 #
+# EXECUTOR_CLIENTS, when set, lists the initiators' CompIDs the executor
+# accepts (space-separated, e.g. "CLIENT1 CLIENT2"), one [SESSION] each;
+# unset it is CLIENT1 alone.  client.cfg is for CLIENT1 either way.
+#
 # Exit: 0 ok, 1 it would not start, 2 usage, 5 binary missing.
 set -u
 
@@ -100,12 +104,11 @@ EndTime=00:00:00
 HeartBtInt=30
 $(dictionary)
 ${EXECUTOR_DEFAULTS:-}
-
-[SESSION]
-BeginString=$begin
-SenderCompID=EXECUTOR
-TargetCompID=CLIENT1
 CFG
+	for c in ${EXECUTOR_CLIENTS:-CLIENT1}; do
+		printf '\n[SESSION]\nBeginString=%s\nSenderCompID=EXECUTOR\nTargetCompID=%s\n' \
+		    "$begin" "$c" >> "$dir/executor.cfg"
+	done
 	cat > "$dir/client.cfg" <<CFG
 [DEFAULT]
 ConnectionType=initiator
