@@ -466,6 +466,7 @@ script_main(int argc, char **argv)
 		usage(CMD_EX_USAGE);
 	if (o.fmt != NULL && def_fmt_load(&fmt, o.fmt, &diag) != 0) {
 		fprintf(stderr, "fixsim: %.*s", (int)diag.len, diag.p);
+		fixu_buf_fini(&diag);
 		return DEF_ERROR;
 	}
 	/* Names are a convenience: without dictionaries, numbers work. */
