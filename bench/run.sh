@@ -40,45 +40,8 @@ RES=$OUT/results.txt
 
 mkdir -p "$OUT" || exit 5
 : > "$RES.tmp" || exit 5
-
-# The Makefile's flags; -iquote so that <err.h> stays the system's err(3)
-# header and not libfixutil/err.h.
-CFLAGS_B="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
- -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
- -Wno-format-nonliteral -O2 -g -iquote libfixutil"
-PKG_LIBS=$(pkg-config --libs libxml-2.0 sqlite3 libsodium jansson 2>/dev/null)
-
-kv() {	# key value: record a figure for results.txt
-	printf '%s=%s\n' "$1" "$2" >> "$RES.tmp"
-}
-
-line() {	# label figure...: one aligned report line
-	label=$1
-	shift
-	printf '  %-40s %s\n' "$label" "$*"
-}
-
-# stale TARGET DEP...: true when TARGET is missing or older than a DEP.
-stale() {
-	t=$1
-	shift
-	[ -e "$t" ] || return 0
-	for d in "$@"; do
-		[ -e "$d" ] && [ "$d" -nt "$t" ] && return 0
-	done
-	return 1
-}
-
-# build NAME CMD...: run a compile, log to OUT/NAME-build.log; 0 on success.
-build() {
-	name=$1
-	shift
-	if "$@" > "$OUT/$name-build.log" 2>&1; then
-		return 0
-	fi
-	echo "bench: $name did not build; see $OUT/$name-build.log" >&2
-	return 1
-}
+KV=$RES.tmp LINE_W=40
+. "$(dirname "$0")/lib.sh"
 
 now_ns() {
 	date +%s%N
@@ -104,19 +67,8 @@ best_wall() {
 	echo "$best"
 }
 
-calc() {	# awk expression -> number (parenthesized: "a > b" is a redirect)
-	awk "BEGIN { printf \"%s\", ($1) }" < /dev/null
-}
-
 mbps() {	# bytes ns -> MB/s (MB = 10^6 bytes)
 	calc "sprintf(\"%.1f\", $1 * 1000 / $2)"
-}
-
-ratio() {	# a b -> a/b, or "n/a" when either is missing
-	case "$1$2" in
-	*skipped*|"") echo "n/a"; return ;;
-	esac
-	calc "sprintf(\"%.2f\", $1 / $2)"
 }
 
 # ---- header -----------------------------------------------------------------

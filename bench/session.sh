@@ -65,111 +65,8 @@ W=$(cd "$OUT" && pwd)/session
 [ "$merge" = 1 ] && { : > "$RES" || exit 5; }
 rm -rf "$W"
 mkdir -p "$W" || exit 5
-
-CFLAGS_B="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
- -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
- -Wno-format-nonliteral -O2 -g -iquote libfixutil"
-PKG_LIBS=$(pkg-config --libs libxml-2.0 sqlite3 libsodium jansson zlib \
-    2>/dev/null)
-
-kv() {	# key value: record a figure
-	printf '%s=%s\n' "$1" "$2" >> "$RES"
-}
-
-line() {	# label figure...: one aligned report line
-	label=$1
-	shift
-	printf '  %-36s %s\n' "$label" "$*"
-}
-
-calc() {	# awk expression -> number
-	# Parenthesized: a bare "a > b" after printf would be a redirection
-	# to a file named b.
-	awk "BEGIN { printf \"%s\", ($1) }" < /dev/null
-}
-
-num() {	# true when $1 is a plain number
-	case $1 in
-	''|*[!0-9.]*) return 1 ;;
-	esac
-	return 0
-}
-
-ratio() {	# a b -> a/b, or "n/a" when either is not a number or b is 0
-	num "$1" && num "$2" || { echo "n/a"; return; }
-	calc "($2 == 0) ? \"n/a\" : sprintf(\"%.2f\", $1 / $2)"
-}
-
-stale() {	# TARGET DEP...: TARGET missing or older than a DEP
-	t=$1
-	shift
-	[ -e "$t" ] || return 0
-	for d in "$@"; do
-		[ -e "$d" ] && [ "$d" -nt "$t" ] && return 0
-	done
-	return 1
-}
-
-build() {	# NAME CMD...: compile, log to OUT/NAME-build.log
-	name=$1
-	shift
-	"$@" > "$OUT/$name-build.log" 2>&1 && return 0
-	echo "bench: $name did not build; see $OUT/$name-build.log" >&2
-	return 1
-}
-
-# get FILE KEY: a value from a key=value line (sessload -j, -F).
-get() {
-	tr ' ' '\n' < "$1" 2>/dev/null | sed -n "s/^$2=//p" | tail -n 1
-}
-
-port_busy() {	# PORT: something on this host listens on it
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-		{ f = 1 } END { exit !f }'
-}
-
-pick_port() {
-	i=0
-	while [ "$i" -lt 50 ]; do
-		p=$(awk -v s="$$" -v i="$i" -v t="$(date +%s%N)" 'BEGIN {
-		    t = substr(t, length(t) - 8) % 100000
-		    srand(s * 17 + i * 7919 + t)
-		    printf "%d", 20000 + int(rand() * 40000) }')
-		case $p in
-		''|*[!0-9]*) return 1 ;;
-		esac
-		port_busy "$p" || { echo "$p"; return 0; }
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# wait_listen PID PORT: until PORT listens (0) or PID died or 10 s (1).
-wait_listen() {
-	i=0
-	while [ "$i" -lt 200 ]; do
-		kill -0 "$1" 2>/dev/null || return 1
-		port_busy "$2" && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
-}
-
-# stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL.
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ "$i" -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
+KV=$RES
+. "$(dirname "$0")/lib.sh"
 
 children() {	# PID: the pids whose parent is PID
 	cat /proc/[0-9]*/stat 2>/dev/null |
@@ -287,12 +184,6 @@ report_lat() {	# NAME KEYPREFIX LABEL
 	for k in p50_us p90_us p99_us p999_us max_us lag_p50_us lag_p99_us \
 	    srv_cpu_ms srv_wait_ms; do
 		kv "${2}_$k" "$(get "$o" $k)"
-	done
-}
-
-skipped() {	# KEY... : record skipped figures
-	for k in "$@"; do
-		kv "$k" skipped
 	done
 }
 

@@ -21,6 +21,7 @@
 # went unanswered).  DEMO_ORDERS (4000) and DEMO_RATE (1000 a second)
 # size the load.
 set -u
+. "$(dirname "$0")/../tools/net.sh"
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH="$top/$build/bin:$PATH"
@@ -76,26 +77,6 @@ fail() {	# STATUS MESSAGE...: stop the demo
 	shift
 	echo "demo: FAILED: $*" >&2
 	exit "$s"
-}
-
-port_busy() {	# PORT: something on this host listens on it (Linux)
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-		{ f = 1 } END { exit !f }'
-}
-
-pick_port() {
-	i=0
-	while [ "$i" -lt 50 ]; do
-		p=$(awk -v s="$$" -v i="$i" -v t="$(date +%s%N)" 'BEGIN {
-		    t = substr(t, length(t) - 8) % 100000
-		    srand(s * 13 + i * 7919 + t)
-		    printf "%d", 20000 + int(rand() * 40000) }')
-		port_busy "$p" || { echo "$p"; return 0; }
-		i=$((i + 1))
-	done
-	return 1
 }
 
 # settings PORT: the acceptor's settings file, acc.cfg.

@@ -52,6 +52,7 @@ for p in bin/fixsession bin/fixsim tests/at_echo; do
 done
 
 export FIXUTIL_DICT_PATH="$top/dicts" LC_ALL=C
+. "$top/tools/net.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fixutil-at.XXXXXX") || exit 5
 lanes=
@@ -78,28 +79,19 @@ for a in "$@"; do
 done
 total=$(wc -l < "$work/list" | tr -d ' ')
 
-# free_port: a port below the kernel's ephemeral range (so no client
-# socket of this run holds it), not listening, not taken by another lane
-# (mkdir is atomic); a clash with something outside only costs a retry.
+# free_port: a free port (tools/net.sh) not taken by another lane (mkdir
+# is atomic); a clash with something outside only costs a retry.
 free_port() {
 	k=0
 	while [ $k -lt 50 ]; do
-		p=$(awk -v s="$n$k$(date +%N)" 'BEGIN { srand(s % 2147483647);
-		    printf "%d", 20000 + int(rand() * 12000) }')
-		if ! listening "$p" && mkdir "$work/port.$p" 2> /dev/null; then
+		p=$(pick_port) || return 1
+		if mkdir "$work/port.$p" 2> /dev/null; then
 			echo "$p"
 			return 0
 		fi
 		k=$((k + 1))
 	done
 	return 1
-}
-
-# listening PORT: true when something on this host listens on PORT.
-listening() {
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-	    { f = 1 } END { exit !f }' /proc/net/tcp 2> /dev/null
 }
 
 write_cfg() {	# DIR PORT
@@ -156,13 +148,7 @@ run_one() {
 		(cd "$d" && exec "$build/bin/fixsession" -c at.cfg -- \
 		    "$build/tests/at_echo") > "$d/fixsession.out" 2>&1 &
 		pid=$!
-		i=0
-		while kill -0 "$pid" 2> /dev/null && ! listening "$port" &&
-		    [ $i -lt 100 ]; do
-			sleep 0.05
-			i=$((i + 1))
-		done
-		listening "$port" && kill -0 "$pid" 2> /dev/null && break
+		wait_listen "$pid" "$port" && break
 		stop "$pid"
 		pid=
 		try=$((try + 1))

@@ -22,10 +22,7 @@ setup() {
 	command -v fixsession >/dev/null || skip "fixsession not built"
 	command -v fixstore >/dev/null || skip "fixstore not built"
 	command -v python3 >/dev/null || skip "python3 not installed"
-	port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+	port=$(free_port)
 }
 
 teardown() {
@@ -116,33 +113,15 @@ peer() {
 	PIDS="$PIDS $!"
 }
 
-# until_true SECONDS CMD...: poll CMD every 0.1 s.
-until_true() {
-	t=$(($1 * 10))
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	echo "timed out waiting for: $*"
-	show
-	return 1
-}
-
-# show: what every process said, for a failing test's output (without
+# on_timeout: what every process said, for a failing test's output (without
 # the TestRequests and Heartbeats).
-show() {
+on_timeout() {
 	for f in "$tmp"/*.err "$tmp"/*.peer; do
 		[ -f "$f" ] || continue
 		echo "--- $f"
 		tr '\001' '|' < "$f" | grep -v '|35=[01]|\|^hb \|^sent ' |
 		    cut -c1-240 | tail -n 25
 	done
-}
-
-gone() {	# PID: the process has ended
-	! kill -0 "$1" 2>/dev/null
 }
 
 count() {	# FILE PATTERN: lines of FILE (SOH as |) matching PATTERN
@@ -159,7 +138,7 @@ stopped() {
 	until_true 6 gone "$1" || return 1
 	rc=0
 	wait "$1" || rc=$?
-	[ "$rc" -eq 0 ] || { echo "exit status $rc"; show; return 1; }
+	[ "$rc" -eq 0 ] || { echo "exit status $rc"; on_timeout; return 1; }
 }
 
 # none FILE PATTERN: no line of FILE (SOH as |) matches PATTERN.  (A

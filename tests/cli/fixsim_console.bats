@@ -18,10 +18,7 @@ setup() {
 	command -v fixsim >/dev/null || skip "fixsim not built"
 	fixsim console -h >/dev/null 2>&1 || skip "fixsim console not built"
 	command -v python3 >/dev/null || skip "python3 not installed"
-	port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+	port=$(free_port)
 }
 
 teardown() {
@@ -32,24 +29,10 @@ teardown() {
 	return 0
 }
 
-gone() {	# PID: the process has ended
-	! kill -0 "$1" 2>/dev/null
-}
-
-# until_true SECONDS CMD...: poll CMD every 0.1 s.
-until_true() {
-	t=$(($1 * 10))
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	echo "timed out waiting for: $*"
+on_timeout() {
 	for f in "$tmp"/acc.err "$tmp"/out "$tmp"/err; do
 		[ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }
 	done
-	return 1
 }
 
 # has FILE PATTERN: a line of FILE (SOH as |) matches the extended PATTERN.

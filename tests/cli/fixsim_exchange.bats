@@ -82,11 +82,8 @@ has() {
 	    return 1; }
 }
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
+on_timeout() {
+	cat "$tmp"/*.err 2>/dev/null | tail -n 20
 }
 
 # acceptor_cfg FILE BEGIN TARGET: a fixsession acceptor EXEC on $port.
@@ -117,21 +114,7 @@ start_acc() {
 	    2> "$tmp/acc.err" &
 	acc_pid=$!
 	PIDS="$PIDS $acc_pid"
-	wait_for 10 grep -q 'start: acceptor' "$tmp/acc.err"
-}
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s.
-wait_for() {
-	t=$(($1 * 10))
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	echo "timed out waiting for: $*"
-	cat "$tmp"/*.err 2>/dev/null | tail -n 20
-	return 1
+	until_true 10 grep -q 'start: acceptor' "$tmp/acc.err"
 }
 
 lines_at_least() {	# N FILE
@@ -451,7 +434,7 @@ replay_into() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[${#lines[@]} - 1]}" = "fixsim replay: 4 sent, 6 skipped" ]
-	wait_for 5 lines_at_least 4 "$tmp/acc.out"
+	until_true 5 lines_at_least 4 "$tmp/acc.out"
 	rd "$tmp/acc.out" > "$tmp/got"
 	cat "$tmp/got"
 	[ "$(wc -l < "$tmp/got")" -eq 4 ]

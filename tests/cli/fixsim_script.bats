@@ -18,10 +18,7 @@ setup() {
 	command -v fixsim > /dev/null || skip "fixsim not built"
 	command -v fixsession > /dev/null || skip "fixsession not built"
 	command -v python3 > /dev/null || skip "python3 not installed"
-	port=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+	port=$(free_port)
 }
 
 teardown() {
@@ -29,19 +26,6 @@ teardown() {
 		{ kill -KILL "$p" && wait "$p"; } 2> /dev/null
 	done
 	return 0
-}
-
-# until_true SECONDS CMD...: poll CMD every 0.1 s.
-until_true() {
-	t=$(($1 * 10))
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	echo "timed out waiting for: $*"
-	return 1
 }
 
 # start_fs CFG CMD...: fixsession -c CFG -- CMD, once it has started.

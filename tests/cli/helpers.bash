@@ -22,3 +22,30 @@ fix() {
 	cat "$tmp/.msg"
 	printf '10=%s\001' "$s"
 }
+
+# Servers of the tests listen on 127.0.0.1, on a port from tools/net.sh.
+. "$top/tools/net.sh"
+free_port() {
+	pick_port
+}
+
+# until_true SECONDS CMD...: poll CMD every 0.1 s; on a timeout say what
+# was awaited and, when the test file defines on_timeout, what it shows.
+until_true() {
+	_t=$(($1 * 10))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	echo "timed out waiting for: $*"
+	if type on_timeout > /dev/null 2>&1; then
+		on_timeout
+	fi
+	return 1
+}
+
+gone() {	# PID: the process has ended
+	! kill -0 "$1" 2>/dev/null
+}

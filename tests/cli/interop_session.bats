@@ -80,20 +80,10 @@ start_fs() {
 	FS_PID=$!
 }
 
-# until_true SECONDS CMD...: poll CMD every 0.1 s.
-until_true() {
-	t=$(($1 * 10))
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	echo "timed out waiting for: $*"
+on_timeout() {
 	echo "--- fixsession stderr:"; cat "$tmp/fs.err" 2>/dev/null
 	echo "--- executor events:"
 	grep -A1 'event>' "$ed/executor.out" | grep -v 'event>\|^--' | tail
-	return 1
 }
 
 logons_at_least() {	# N: the executor answered N Logons

@@ -26,6 +26,7 @@
 #
 # Exit: 0 ok, 1 it would not start, 2 usage, 5 binary missing.
 set -u
+. "$(dirname "$0")/../../tools/net.sh"
 
 DOC=/usr/share/doc/libquickfix-doc/examples/executor/C++
 SPECS="/usr/share/quickfix /usr/share/quickfix/spec /usr/share/doc/libquickfix-dev/spec /usr/share/libquickfix/spec"
@@ -39,26 +40,6 @@ usage() {
 cmd=$1
 dir=$2
 begin=${3:-FIX.4.4}
-
-# port_busy PORT: true when something on this host listens on PORT.
-port_busy() {
-	hex=$(printf '%04X' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-	    awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p \
-		{ f = 1 } END { exit !f }'
-}
-
-pick_port() {
-	i=0
-	while [ "$i" -lt 50 ]; do
-		p=$(awk -v s="$$" -v i="$i" -v t="$(date +%s%N)" 'BEGIN {
-		    srand(s * 31 + i * 7919 + substr(t, length(t) - 8) % 100000);
-		    printf "%d", 20000 + int(rand() * 40000) }')
-		port_busy "$p" || { echo "$p"; return 0; }
-		i=$((i + 1))
-	done
-	return 1
-}
 
 unpack() {
 	bin=$dir/executor
