@@ -350,21 +350,10 @@ send_order(struct load *l, uint64_t i, int64_t due,
 static int
 flush_out(struct load *l)
 {
-	ssize_t w;
-
-	while (l->out.len > 0) {
-		w = write(l->fd, l->out.p, l->out.len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			warn("write");
-			return -1;
-		}
-		fixu_buf_consume(&l->out, (size_t)w);
-	}
-	return 0;
+	if (fixu_buf_write(&l->out, l->fd) == 0)
+		return 0;
+	warn("write");
+	return -1;
 }
 
 /* The 0-based order number a ClOrdID names, or -1. */

@@ -459,20 +459,7 @@ read_in(struct sink *s, struct conn *c)
 static int
 flush_out(struct conn *c)
 {
-	ssize_t w;
-
-	while (c->out.len > 0) {
-		w = write(c->fd, c->out.p, c->out.len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
-			return -1;
-		}
-		fixu_buf_consume(&c->out, (size_t)w);
-	}
-	return 0;
+	return fixu_buf_write(&c->out, c->fd);
 }
 
 /* ---- connections --------------------------------------------------------- */

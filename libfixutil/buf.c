@@ -1,7 +1,9 @@
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -131,6 +133,29 @@ fixu_buf_consume(struct fixu_buf *b, size_t n)
 	}
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
+}
+
+int
+fixu_buf_write(struct fixu_buf *b, int fd)
+{
+	size_t off = 0;
+	ssize_t w;
+	int rc = 0;
+
+	while (off < b->len) {
+		w = write(fd, b->p + off, b->len - off);
+		if (w >= 0) {
+			off += (size_t)w;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			rc = -1;
+		break;
+	}
+	fixu_buf_consume(b, off);
+	return rc;
 }
 
 int

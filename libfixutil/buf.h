@@ -48,6 +48,12 @@ int	fixu_buf_printf(struct fixu_buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Drop the first n bytes, keeping the rest. */
 void	fixu_buf_consume(struct fixu_buf *, size_t n);
+/*
+ * Write what b holds to fd, which may be non-blocking, and drop what was
+ * written (one move at the end, not one per partial write).  0: all of it
+ * is out, or fd would block with some left; -1: a write error, errno set.
+ */
+int	fixu_buf_write(struct fixu_buf *, int fd);
 
 static inline void
 fixu_buf_reset(struct fixu_buf *b)

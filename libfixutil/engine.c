@@ -921,18 +921,8 @@ conn_read(struct fixu_eng *e, struct econn *c, const struct fixu_now *t)
 static void
 conn_write(struct fixu_eng *e, struct econn *c)
 {
-	ssize_t w;
-
-	while (c->wbuf.len > 0) {
-		w = write(c->fd, c->wbuf.p, c->wbuf.len);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			conn_close(e, c, strerror(errno));
-			return;
-		}
-		fixu_buf_consume(&c->wbuf, (size_t)w);
-	}
+	if (fixu_buf_write(&c->wbuf, c->fd) != 0)
+		conn_close(e, c, strerror(errno));
 }
 
 static void

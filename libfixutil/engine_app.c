@@ -201,21 +201,12 @@ app_read(struct fixu_eng *e, struct apppipe *a, const struct fixu_now *t)
 void
 app_write(struct fixu_eng *e, struct apppipe *a)
 {
-	ssize_t w;
-
-	while (a->wbuf.len > 0 && a->out >= 0) {
-		w = write(a->out, a->wbuf.p, a->wbuf.len);
-		if (w < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			event(e, NULL, "app", "writing to the application: %s; "
-			    "inbound messages stay in the store", strerror(errno));
-			a->out = -1;
-			a->wbuf.len = 0;
-			return;
-		}
-		fixu_buf_consume(&a->wbuf, (size_t)w);
-	}
+	if (a->out < 0 || fixu_buf_write(&a->wbuf, a->out) == 0)
+		return;
+	event(e, NULL, "app", "writing to the application: %s; inbound "
+	    "messages stay in the store", strerror(errno));
+	a->out = -1;
+	a->wbuf.len = 0;
 }
 
 size_t

@@ -2,10 +2,14 @@
  * test_buf.c -- capped buffers, string views, number parsing and the error
  * catalogue.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -164,6 +168,43 @@ test_consume(void)
 	is_int(b.len, 0, "consume on an empty buffer");
 }
 
+/* fixu_buf_write: partial writes to a full pipe keep the rest, in order. */
+static void
+test_write(void)
+{
+	struct fixu_buf b;
+	static char chunk[300000], got[300000];
+	size_t i, n = 0;
+	ssize_t r;
+	int fd[2];
+
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)('a' + i % 26);
+	(void)signal(SIGPIPE, SIG_IGN);
+	fixu_buf_init(&b, SIZE_MAX);
+	ok(pipe(fd) == 0 && fcntl(fd[1], F_SETFL, O_NONBLOCK) == 0 &&
+	    fcntl(fd[0], F_SETFL, O_NONBLOCK) == 0, "a non-blocking pipe");
+	fixu_buf_append(&b, chunk, sizeof(chunk));
+	is_int(fixu_buf_write(&b, fd[1]), 0, "a full pipe is not an error");
+	ok(b.len > 0 && b.len < sizeof(chunk), "  what did not fit stays "
+	    "(%zu bytes)", b.len);
+	while (n < sizeof(got)) {
+		while ((r = read(fd[0], got + n, sizeof(got) - n)) > 0)
+			n += (size_t)r;
+		if (fixu_buf_write(&b, fd[1]) != 0)
+			break;
+	}
+	is_int(n, sizeof(chunk), "every byte arrived");
+	ok(memcmp(got, chunk, sizeof(chunk)) == 0, "  in order");
+	is_int(b.len, 0, "  and the buffer is empty");
+	close(fd[0]);
+	fixu_buf_append(&b, "x", 1);
+	is_int(fixu_buf_write(&b, fd[1]), -1, "a closed reader: -1");
+	is_int(errno, EPIPE, "  errno EPIPE");
+	close(fd[1]);
+	fixu_buf_fini(&b);
+}
+
 static void
 test_str(void)
 {
@@ -303,6 +344,7 @@ main(void)
 	test_caps();
 	test_putu_printf();
 	test_consume();
+	test_write();
 	test_str();
 	test_parse_u64();
 	test_err();
