@@ -221,7 +221,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: fixsim script [-Tv] [-D name=value] [-f fields.fmt] "
+	    "usage: fixsim script [-hTv] [-D name=value] [-f fields.fmt] "
 	    "[-H host] [-p port]\n"
 	    "                     [-t seconds] file ...\n");
 	exit(status);
