@@ -47,7 +47,7 @@ ifeq ($(WERROR),1)
   ALL_CFLAGS += -Werror
 endif
 
-TOOLS     = fixdec fixenc fixstore fixsession fixsim
+TOOLS     = fixdec fixenc fixstore fixsession fixsim fixlock
 LIBSRC    = $(wildcard libfixutil/*.c)
 LIBOBJ    = $(LIBSRC:%.c=$(BUILD)/%.o)
 LIBHDR    = $(filter-out libfixutil/datatags.h libfixutil/%_int.h,$(wildcard libfixutil/*.h))

@@ -15,6 +15,7 @@
 #include "text.h"
 #include "cfg.h"
 #include "store.h"
+#include "lease.h"
 #include "schedule.h"
 #include "session.h"
 #include "engine.h"

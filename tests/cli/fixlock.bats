@@ -1,0 +1,305 @@
+#!/usr/bin/env bats
+# fixlock: both lease kinds -- mutual exclusion under contention, expiry,
+# renewal failure, SIGKILL and SIGSTOP of the holder, a stale token refused
+# by the store, release of a dead holder's lease, handover, the exit
+# statuses and the status listing.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	tmp="$BATS_TEST_TMPDIR"
+	db="$tmp/s.db"
+	lock="$tmp/exec.lock"
+	pids=
+}
+
+teardown() {
+	for p in $pids; do
+		kill -CONT "$p" 2>/dev/null || true
+		kill -KILL "$p" 2>/dev/null || true
+	done
+}
+
+# bg CMD...: run in the background, remember the pid in $last and $pids.
+bg() {
+	"$@" 3>&- &
+	last=$!
+	pids="$pids $last"
+}
+
+# The token of a lease in the store, "" when never taken.
+token_of() {
+	fixlock -l -j -S "$db" | jq -r --arg n "$1" \
+	    '.leases[] | select(.name == $n) | .token'
+}
+
+state_of() {
+	fixlock -l -j -S "$db" | jq -r --arg n "$1" \
+	    '.leases[] | select(.name == $n) | .state'
+}
+
+is_state() {	# LEASE STATE
+	[ "$(state_of "$1")" = "$2" ]
+}
+
+exists() {
+	[ -e "$1" ]
+}
+
+# contend KIND-OPTS: 12 processes at once, each appending "in T" and
+# "out T" around a short critical section; no two may overlap and every
+# token is new and larger than the one before.
+contend() {
+	local i
+	for i in $(seq 12); do
+		fixlock "$@" -S "$db" race sh -c \
+		    'echo "in $FIXLOCK_TOKEN" >> "$0"; sleep 0.05;
+		     echo "out $FIXLOCK_TOKEN" >> "$0"' "$tmp/log" 3>&- &
+	done
+	wait
+	[ "$(wc -l < "$tmp/log")" -eq 24 ]
+	awk '
+	    $1 == "in"  { if (inside) { print "overlap at " NR; bad = 1 }
+	                  if ($2 <= last) { print "token " $2 " not new"; bad = 1 }
+	                  inside = 1; last = $2; next }
+	    $1 == "out" { if (!inside || $2 != last) { print "bad out at " NR; bad = 1 }
+	                  inside = 0 }
+	    END { exit bad }' "$tmp/log"
+}
+
+@test "fixlock: file lease, 12 processes contend, one at a time, tokens grow" {
+	contend -f "$lock"
+}
+
+@test "fixlock: SQL lease, 12 processes contend, one at a time, tokens grow" {
+	contend -T 1
+}
+
+@test "fixlock: the command's environment, status and signals pass through" {
+	run fixlock -S "$db" exec sh -c 'echo "$FIXLOCK_LEASE $FIXLOCK_TOKEN $FIXLOCK_STORE"; exit 7'
+	[ "$status" -eq 7 ]
+	[ "$output" = "exec 1 $db" ]
+	run fixlock -f "$lock" -S "$db" exec sh -c 'kill -USR2 $$'
+	[ "$status" -eq $((128 + 12)) ]
+	run -127 fixlock -S "$db" exec /nonexistent/cmd
+	[[ "$output" == *"/nonexistent/cmd: No such file or directory"* ]]
+	# After each run the lease is free again, its last token kept.
+	is_state exec free
+	[ "$(token_of exec)" -eq 3 ]
+}
+
+@test "fixlock: usage errors exit 2 and say what is wrong" {
+	run fixlock -S "$db" 'bad name' true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad lease name 'bad name'"* ]]
+	run fixlock -T 2h -S "$db" exec true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-T: not a duration: '2h'"* ]]
+	run fixlock -T 2 -g 1 -S "$db" exec true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not under half the TTL"* ]]
+	run fixlock -S "$db" exec
+	[ "$status" -eq 2 ]
+	run fixlock -b -S "$db" a b
+	[ "$status" -eq 2 ]
+	run fixlock -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == usage:* ]]
+	run fixlock -S /nonexistent/dir/s.db exec true
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"/nonexistent/dir/s.db"* ]]
+	echo "not a database, just text that is long enough to be read" > "$tmp/junk.db"
+	run fixlock -S "$tmp/junk.db" exec true
+	[ "$status" -eq 3 ]
+}
+
+@test "fixlock: -n fails at once and -w gives up, naming the holder (both kinds)" {
+	bg fixlock -I node-a -S "$db" sql sleep 30
+	until_true 5 is_state sql held
+	bg fixlock -I node-a -f "$lock" -S "$db" file sleep 30
+	until_true 5 is_state file held
+	run fixlock -n -S "$db" sql true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lease sql is held by node-a@"*"(token 1, since "* ]]
+	run fixlock -n -f "$lock" -S "$db" file true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lease file is held by node-a@"*" file (token 2"* ]]
+	run fixlock -w 0.3 -S "$db" sql true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"after the wait"* ]]
+	run fixlock -w 0.3 -f "$lock" -S "$db" file true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"after the wait"* ]]
+}
+
+@test "fixlock: file lease, SIGKILL of the holder: the standby takes over at once, the command dies too" {
+	# A TTL of a minute: only the kernel's release can explain a takeover.
+	bg fixlock -T 60 -f "$lock" -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	bg fixlock -T 60 -f "$lock" -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	sleep 0.3
+	[ ! -e "$tmp/standby" ]
+	kill -KILL "$holder"
+	until_true 5 exists "$tmp/standby"
+	[ "$(cat "$tmp/standby")" -eq 2 ]
+	until_true 5 gone "$(cat "$tmp/child")"
+	run fixlock -l -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"exec: held by "*"file, token 2"* ]]
+}
+
+@test "fixlock: SQL lease, SIGKILL of the holder: taken after the TTL, not before" {
+	bg fixlock -T 1 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	kill -KILL "$holder"
+	until_true 5 gone "$(cat "$tmp/child")"
+	# Dead, but its row still holds the lease until it expires.
+	[ "$(state_of exec)" = held ] || [ "$(state_of exec)" = expired ]
+	bg fixlock -v -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	until_true 5 exists "$tmp/standby"
+	[ "$(cat "$tmp/standby")" -eq 2 ]
+}
+
+@test "fixlock: SQL lease, SIGSTOP of the holder: a successor takes it, the old command is stopped and its token refused" {
+	# The old command writes through fixsession's fence: a stale token
+	# must be refused by the store, and the resumed holder must kill it.
+	bg fixlock -T 1 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	kill -STOP "$holder"
+	bg fixlock -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	until_true 10 exists "$tmp/standby"
+	[ "$(cat "$tmp/standby")" -eq 2 ]
+	kill -CONT "$holder"
+	st=0
+	wait "$holder" || st=$?
+	[ "$st" -eq 1 ]
+	gone "$(cat "$tmp/child")"
+	# The store refuses token 1 now: a fixsession holding it cannot commit.
+	port=$(free_port)
+	printf '[DEFAULT]\nConnectionType=acceptor\nSenderCompID=EXEC\nSocketAcceptPort=%s\nSocketAcceptAddress=127.0.0.1\nStartTime=00:00:00\nEndTime=00:00:00\nStorePath=%s\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=CLIENT1\n' \
+	    "$port" "$db" > "$tmp/acc.cfg"
+	FIXLOCK_LEASE=exec FIXLOCK_TOKEN=1 run fixsession -c "$tmp/acc.cfg" -- cat
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"token 1 is no longer current"* ]]
+	[ "$(state_of exec)" = held ]
+	[ "$(token_of exec)" -eq 2 ]
+}
+
+@test "fixlock: file lease, SIGSTOP of the holder: it keeps the lease (no deadline)" {
+	bg fixlock -f "$lock" -S "$db" exec sleep 300
+	holder=$last
+	until_true 5 is_state exec held
+	kill -STOP "$holder"
+	run fixlock -w 2.5 -f "$lock" -S "$db" exec true
+	[ "$status" -eq 1 ]
+	kill -CONT "$holder"
+	run fixlock -l -f "$lock" -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"; the lock file is locked"* ]]
+}
+
+@test "fixlock: SQL lease, renewal blocked past the deadline: SIGTERM, then SIGKILL, exit 1" {
+	bg fixlock -T 1 -g 0.2 -S "$db" exec sh -c 'trap "" TERM; echo $$ > "$0"; while :; do sleep 0.05; done' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	# Hold the database's write lock for 3 s: every renewal waits.
+	sqlite3 "$db" 'BEGIN IMMEDIATE;' '.shell sleep 3' 'COMMIT;' 3>&- &
+	st=0
+	wait "$holder" || st=$?
+	[ "$st" -eq 1 ]
+	# The command ignored SIGTERM; SIGKILL took it before fixlock exited.
+	gone "$(cat "$tmp/child")"
+	wait
+}
+
+@test "fixlock: a superseded token is noticed at the next renewal: the command is stopped (both kinds)" {
+	for kind in "-T 1" "-f $lock"; do
+		rm -f "$tmp/child"
+		bg fixlock $kind -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+		holder=$last
+		until_true 5 exists "$tmp/child"
+		run fixlock -b -F -S "$db" exec
+		[ "$status" -eq 0 ]
+		st=0
+		wait "$holder" || st=$?
+		[ "$st" -eq 1 ]
+		gone "$(cat "$tmp/child")"
+	done
+}
+
+@test "fixlock: -b frees a dead holder's lease, refuses a live one, -F forces" {
+	bg fixlock -T 60 -S "$db" exec sleep 300
+	holder=$last
+	until_true 5 is_state exec held
+	run fixlock -b -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is alive: hand it over with -x, or force with -F"* ]]
+	kill -KILL "$holder"
+	until_true 5 gone "$holder"
+	run fixlock -n -S "$db" exec true
+	[ "$status" -eq 1 ]
+	run fixlock -b -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"released (was held by "*"token 1; that token stays refused)"* ]]
+	run fixlock -n -S "$db" exec sh -c 'echo $FIXLOCK_TOKEN'
+	[ "$status" -eq 0 ]
+	[ "$output" = 2 ]
+	run fixlock -b -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lease exec is not held"* ]]
+}
+
+@test "fixlock: -x hands over to a waiting standby at once (both kinds)" {
+	for kind in "-T 60" "-f $lock"; do
+		rm -f "$tmp/standby"
+		bg fixlock $kind -S "$db" exec sh -c 'trap "echo logged-out > \"$0\"; kill \$!; exit 0" TERM; sleep 300 & wait' "$tmp/primary"
+		primary=$last
+		until_true 5 is_state exec held
+		bg fixlock $kind -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+		sleep 0.3
+		run fixlock -x -S "$db" exec
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"handed over from "*" to "* ]]
+		wait "$primary"
+		[ "$(cat "$tmp/primary")" = logged-out ]
+		until_true 5 exists "$tmp/standby"
+		kill -TERM "$last"
+		wait "$last" || true
+	done
+	# Nobody waiting: released, but not handed over.
+	bg fixlock -S "$db" exec sleep 300
+	until_true 5 is_state exec held
+	run fixlock -x -w 1 -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"released, but no standby took it"* ]]
+	run fixlock -x -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"lease exec is not held"* ]]
+}
+
+@test "fixlock: -l shows holder, token and times; JSON; exit 1 for a lease not held" {
+	run fixlock -l -S "$db"
+	[ "$status" -eq 5 ]
+	fixlock -S "$db" old true
+	bg fixlock -I node-a -f "$lock" -S "$db" exec sleep 300
+	until_true 5 is_state exec held
+	run fixlock -l -f "$lock" -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^exec:\ held\ by\ node-a@.*:[0-9]+\ file,\ token\ 2,\ since\ 20[0-9-]+T[0-9:.]+Z ]]
+	run fixlock -l -S "$db" old
+	[ "$status" -eq 1 ]
+	[ "$output" = "old: free (last token 1)" ]
+	run fixlock -l -S "$db" never
+	[ "$status" -eq 1 ]
+	[ "$output" = "never: never taken" ]
+	fixlock -l -j -S "$db" > "$tmp/l.json"
+	jq -e '.leases | length == 2' "$tmp/l.json"
+	jq -e '.leases[] | select(.name == "exec") |
+	    .kind == "file" and .state == "held" and .token == 2 and
+	    (.pid | type) == "number" and .expires_in_s > 0' "$tmp/l.json"
+	jq -e '.leases[] | select(.name == "old") | .state == "free" and .holder == null' "$tmp/l.json"
+}
