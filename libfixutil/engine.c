@@ -347,7 +347,10 @@ fixu_eng_add(struct fixu_eng *e, const struct fixu_eng_sess *cfg,
 		return fixu_diag_set(d, FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
 		    "%s: initiator without a host to connect to", s->id);
 	}
+	/* Created (if new) and marked offline in one commit, below. */
 	rc = fixu_store_session(e->o.store, &cfg->sc.sid, 1, &st, d);
+	if (rc == 0)
+		rc = fixu_store_set_online(e->o.store, st.id, 0, 0, d);
 	if (rc == 0)
 		rc = fixu_store_commit(e->o.store, d);
 	if (rc != 0) {
@@ -383,8 +386,6 @@ fixu_eng_add(struct fixu_eng *e, const struct fixu_eng_sess *cfg,
 	if (st.online)
 		event(e, s, "recover",
 		    "store says online: the last run ended without logout");
-	(void)fixu_store_set_online(e->o.store, s->sid, 0, 0, NULL);
-	(void)fixu_store_commit(e->o.store, NULL);
 	event(e, s, "start", "%s, next out %llu, next in %llu",
 	    cfg->sc.initiator ? "initiator" : "acceptor",
 	    (unsigned long long)st.next_out, (unsigned long long)st.next_in);
