@@ -29,6 +29,7 @@
  * to take the lease.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -60,7 +61,9 @@ struct lk {
 	const char		*lockfile;
 	const char		*storepath;
 	const char		*ident;
-	int			 nowait, quiet, verbose, json, force;
+	int			 nowait, quiet, verbose, json, force, warm;
+	int			 tokfd;		/* -W: the token goes here */
+	int			 child_done, child_ws;
 	int64_t			 wait_ns;	/* -1: for ever */
 	int64_t			 ttl_ns, grace_ns;
 	struct fixu_lease_plan	 plan;
@@ -86,7 +89,7 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-"usage: fixlock [-nqv] [-f lockfile] [-g grace] [-I ident] [-S store] [-T ttl]\n"
+"usage: fixlock [-nqvW] [-f lockfile] [-g grace] [-I ident] [-S store] [-T ttl]\n"
 "               [-w timeout] lease command [arg ...]\n"
 "       fixlock -l [-j] [-f lockfile] [-S store] [lease ...]\n"
 "       fixlock -b [-F] [-f lockfile] [-S store] lease\n"
@@ -99,6 +102,8 @@ usage(int status)
 "  -T ttl    SQL lease time to live (2s); -g grace  SIGTERM to SIGKILL (TTL/4)\n"
 "  -n        fail at once when held; -w secs  wait at most secs\n"
 "  -I ident  holder name; -q  quiet; -v  events on stderr\n"
+"  -W        warm standby: start the command at once, give it the token on\n"
+"            descriptor $FIXLOCK_FD when the lease is taken (fixsession)\n"
 "  -l        show leases (-j JSON); -b  free a dead holder's lease (-F even\n"
 "            a live one's); -x  hand the lease over to a waiting standby\n"
 "Exit: the command's status (128+N: killed by signal N), 1 busy or lost,\n"
@@ -260,6 +265,23 @@ on_alarm(int sig)
 	alarmed = 1;
 }
 
+static void
+on_chld(int sig)
+{
+	(void)sig;		/* only to interrupt a wait for the lock */
+}
+
+/* With -W the command runs while we wait: 1 once it has ended. */
+static int
+child_gone(struct lk *l)
+{
+	if (!l->warm || l->child_done)
+		return l->child_done;
+	if (waitpid(l->child, &l->child_ws, WNOHANG) == l->child)
+		l->child_done = 1;
+	return l->child_done;
+}
+
 static void __attribute__((noreturn))
 busy(struct lk *l, const char *waited)
 {
@@ -318,13 +340,15 @@ take_file(struct lk *l)
 		}
 		do
 			rc = fixu_flock_take(l->fd, 1, &d);
-		while (rc == FIXU_EAGAIN && !alarmed);
+		while (rc == FIXU_EAGAIN && !alarmed && !child_gone(l));
 		if (l->wait_ns > 0) {
 			memset(&it, 0, sizeof(it));
 			(void)setitimer(ITIMER_REAL, &it, NULL);
 			sa.sa_handler = SIG_DFL;
 			(void)sigaction(SIGALRM, &sa, NULL);
 		}
+		if (rc == FIXU_EAGAIN && l->child_done)
+			return;
 		if (rc == FIXU_EAGAIN)
 			busy(l, " after the wait");
 	}
@@ -371,6 +395,8 @@ take_sql(struct lk *l)
 			busy(l, "");
 		if (mono_ns() >= until)
 			busy(l, " after the wait");
+		if (child_gone(l))
+			return;
 		if (!said++)
 			event(l, "waiting: held by %s (token %llu)", row.holder,
 			    (unsigned long long)row.token);
@@ -478,23 +504,43 @@ stop_renewer(struct lk *l)
 static void
 spawn(struct lk *l, char **argv, const sigset_t *oldmask)
 {
-	char tok[32];
+	char tok[32], fdbuf[16];
 	pid_t parent = getpid();
-	int e;
+	int e, p[2] = { -1, -1 }, rfd;
 
 	(void)snprintf(tok, sizeof(tok), "%llu", (unsigned long long)l->token);
+	if (l->warm && (pipe(p) == -1 ||
+	    fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1))
+		err(CMD_EX_IO, "pipe");
 	if ((l->child = fork()) == -1)
 		err(CMD_EX_IO, "fork");
-	if (l->child != 0)
+	if (l->child != 0) {
+		if (l->warm) {
+			(void)close(p[0]);
+			l->tokfd = p[1];
+		}
 		return;
+	}
 	/* The lock's description must not outlive fixlock in the child. */
 	if (l->fd != -1)
 		(void)close(l->fd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(CMD_EX_IO);
+	(void)signal(SIGPIPE, SIG_DFL);
 	(void)sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (l->warm) {
+		/* The read end, without O_CLOEXEC, for the command. */
+		if ((rfd = dup(p[0])) == -1)
+			_exit(CMD_EX_IO);
+		(void)snprintf(fdbuf, sizeof(fdbuf), "%d", rfd);
+		if (setenv("FIXLOCK_FD", fdbuf, 1) == -1 ||
+		    unsetenv("FIXLOCK_TOKEN") == -1)
+			_exit(CMD_EX_IO);
+	} else if (setenv("FIXLOCK_TOKEN", tok, 1) == -1 ||
+	    unsetenv("FIXLOCK_FD") == -1)
+		_exit(CMD_EX_IO);
 	if (setenv("FIXLOCK_LEASE", l->name, 1) == -1 ||
-	    setenv("FIXLOCK_TOKEN", tok, 1) == -1 ||
 	    setenv("FIXLOCK_STORE", l->storepath, 1) == -1 ||
 	    setenv("FIXLOCK_HOLDER", l->holder, 1) == -1)
 		_exit(CMD_EX_IO);
@@ -543,10 +589,28 @@ run(struct lk *l, char **argv)
 	int sig, ws, termed = 0, killed = 0, handover = 0, lost = 0;
 	char why[400];
 
+	if (l->warm) {
+		struct sigaction sa;
+
+		/* A SIGCHLD interrupts the wait on a file lease. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_chld;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGCHLD, &sa, NULL);
+		(void)signal(SIGPIPE, SIG_IGN);
+		(void)sigprocmask(SIG_BLOCK, NULL, &old);
+		spawn(l, argv, &old);
+	}
 	if (l->lockfile != NULL)
 		take_file(l);
 	else
 		take_sql(l);
+	if (l->child_done) {
+		/* -W: the command ended before the lease came. */
+		if (l->fd != -1)
+			(void)close(l->fd);
+		return status_of(l->child_ws);
+	}
 	atomic_store(&l->last_ok, mono_ns());
 	event(l, "acquired token %llu (%s, ttl %.3gs)",
 	    (unsigned long long)l->token, l->lockfile != NULL ? "file" : "sql",
@@ -562,7 +626,21 @@ run(struct lk *l, char **argv)
 	sigaddset(&set, SIGUSR2);
 	sigaddset(&set, SIGALRM);
 	(void)sigprocmask(SIG_BLOCK, &set, &old);
-	spawn(l, argv, &old);
+	if (!l->warm)
+		spawn(l, argv, &old);
+	else {
+		char line[32];
+		int n = snprintf(line, sizeof(line), "%llu\n",
+		    (unsigned long long)l->token);
+
+		/* A command that already ended is reaped by the loop. */
+		if (write(l->tokfd, line, (size_t)n) != n && errno != EPIPE)
+			warn("lease %s: token to the command", l->name);
+		(void)close(l->tokfd);
+		l->tokfd = -1;
+		if (child_gone(l))
+			(void)raise(SIGCHLD);
+	}
 	start_renewer(l);
 
 	for (;;) {
@@ -613,8 +691,13 @@ run(struct lk *l, char **argv)
 			continue;		/* EAGAIN: a deadline; EINTR */
 		switch (sig) {
 		case SIGCHLD:
-			if (waitpid(l->child, &ws, WNOHANG) != l->child)
-				break;
+			if (!l->child_done) {
+				if (waitpid(l->child, &l->child_ws, WNOHANG) !=
+				    l->child)
+					break;
+				l->child_done = 1;
+			}
+			ws = l->child_ws;
 			stop_renewer(l);
 			if (lost) {
 				/* Free it at once if nobody took it yet. */
@@ -891,7 +974,7 @@ main(int argc, char **argv)
 	l.wait_ns = -1;
 	l.ttl_ns = DEFAULT_TTL;
 	l.grace_ns = -1;
-	while ((ch = getopt(argc, argv, "+bf:Fg:hI:jlnqS:T:vw:x")) != -1) {
+	while ((ch = getopt(argc, argv, "+bf:Fg:hI:jlnqS:T:vWw:x")) != -1) {
 		switch (ch) {
 		case 'b': mode = M_BREAK; break;
 		case 'f': l.lockfile = optarg; break;
@@ -906,6 +989,7 @@ main(int argc, char **argv)
 		case 'S': l.storepath = optarg; break;
 		case 'T': l.ttl_ns = dur(optarg, ch); break;
 		case 'v': l.verbose = 1; break;
+		case 'W': l.warm = 1; break;
 		case 'w': l.wait_ns = dur(optarg, ch); break;
 		case 'x': mode = M_HANDOVER; break;
 		default: usage(CMD_EX_USAGE);
@@ -952,6 +1036,7 @@ main(int argc, char **argv)
 	}
 	if (l.force)
 		usage(CMD_EX_USAGE);
+	l.tokfd = -1;
 	file = l.lockfile != NULL;
 	if (fixu_lease_holder_fmt(l.holder, sizeof(l.holder), l.ident, l.host,
 	    getpid(), file) != 0)

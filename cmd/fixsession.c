@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,29 +259,68 @@ list_sessions(const struct fs_conf *c)
 	}
 }
 
-/* Start the child command for a session; its pipes go into s. */
-static void
-spawn(struct run *r, struct fixu_eng_sess *s)
+/*
+ * A session's child command is started in two steps: its pipes before
+ * the engine takes the session (their ends go into s), the process once
+ * every session is in, so that a standby serves all its sessions before
+ * the children compete with it for the CPU.  Every end is close-on-exec
+ * until the child's own two become its stdin and stdout, so no child
+ * holds another session's pipe open.
+ */
+struct pend {
+	struct fixu_eng_sess	*s;
+	int			 rd, wr;	/* the child's stdin, stdout */
+};
+
+static int
+child_pipes(struct fixu_eng_sess *s, struct pend *p)
 {
-	int in[2], out[2];
+	int in[2], out[2], i;
+
+	if (pipe(in) == -1)
+		return -1;
+	if (pipe(out) == -1) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	for (i = 0; i < 2; i++) {
+		(void)fcntl(in[i], F_SETFD, FD_CLOEXEC);
+		(void)fcntl(out[i], F_SETFD, FD_CLOEXEC);
+	}
+	s->app_out = in[1];
+	s->app_in = out[0];
+	p->s = s;
+	p->rd = in[0];
+	p->wr = out[1];
+	return 0;
+}
+
+static void
+child_unpipe(struct pend *p)
+{
+	close(p->rd);
+	close(p->wr);
+	close(p->s->app_in);
+	close(p->s->app_out);
+	p->s->app_in = p->s->app_out = -1;
+}
+
+static void
+child_start(struct run *r, struct pend *p)
+{
+	const struct fixu_eng_sess *s = p->s;
 	struct child *nk;
 	char id[256];
 	pid_t pid;
 
 	fixu_sessid_fmt(&s->sc.sid, id, sizeof(id));
-	if (pipe(in) == -1 || pipe(out) == -1)
-		err(CMD_EX_IO, "pipe");
 	fflush(NULL);
 	if ((pid = fork()) == -1)
 		err(CMD_EX_IO, "fork");
 	if (pid == 0) {
-		/* in: what the child reads; out: what it writes. */
-		if (dup2(in[0], 0) == -1 || dup2(out[1], 1) == -1)
+		if (dup2(p->rd, 0) == -1 || dup2(p->wr, 1) == -1)
 			_exit(127);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
 		(void)signal(SIGPIPE, SIG_DFL);
 		(void)setenv("FIXSESSION_ID", id, 1);
 		(void)setenv("FIXSESSION_BEGINSTRING", s->sc.sid.begin, 1);
@@ -291,12 +331,8 @@ spawn(struct run *r, struct fixu_eng_sess *s)
 		    strerror(errno));
 		_exit(127);
 	}
-	close(in[0]);
-	close(out[1]);
-	(void)fcntl(in[1], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(out[0], F_SETFD, FD_CLOEXEC);
-	s->app_out = in[1];
-	s->app_in = out[0];
+	close(p->rd);
+	close(p->wr);
 	nk = realloc(r->kids, (r->nkids + 1) * sizeof(*nk));
 	if (nk == NULL)
 		err(CMD_EX_IO, NULL);
@@ -304,20 +340,6 @@ spawn(struct run *r, struct fixu_eng_sess *s)
 	nk[r->nkids].pid = pid;
 	(void)snprintf(nk[r->nkids].id, sizeof(nk->id), "%s", id);
 	r->nkids++;
-}
-
-/* Undo spawn() for a session the engine did not take. */
-static void
-unspawn(struct run *r, struct fixu_eng_sess *s)
-{
-	struct child *k = &r->kids[r->nkids - 1];
-
-	close(s->app_in);
-	close(s->app_out);
-	s->app_in = s->app_out = -1;
-	(void)kill(k->pid, SIGTERM);
-	(void)waitpid(k->pid, NULL, 0);
-	r->nkids--;
 }
 
 /* The exit status for a store or engine error (DESIGN.md's table). */
@@ -344,10 +366,13 @@ static int
 add_sessions(struct run *r, struct fs_conf *c, int fatal)
 {
 	struct fixu_diag d;
+	struct pend *pend = NULL;
 	char id[256], buf[300];
-	size_t i;
+	size_t i, np = 0;
 	int added = 0;
 
+	if (r->cmd != NULL && (pend = calloc(c->nsess, sizeof(*pend))) == NULL)
+		err(CMD_EX_IO, NULL);
 	for (i = 0; i < c->nsess; i++) {
 		struct fixu_eng_sess *s = &c->sess[i];
 
@@ -360,19 +385,24 @@ add_sessions(struct run *r, struct fs_conf *c, int fatal)
 			    "no -p, application lines name no session", id);
 			continue;
 		}
-		if (r->cmd != NULL)
-			spawn(r, s);
+		if (r->cmd != NULL && child_pipes(s, &pend[np]) == -1)
+			err(CMD_EX_IO, "pipe");
 		if (fixu_eng_add(r->eng, s, &d) != 0) {
 			if (fatal)
 				errx(exit_for(d.code), "%s", fixu_diag_fmt(&d,
 				    buf, sizeof(buf)));
 			warnx("%s", fixu_diag_fmt(&d, buf, sizeof(buf)));
 			if (r->cmd != NULL)
-				unspawn(r, s);
+				child_unpipe(&pend[np]);
 			continue;
 		}
+		if (r->cmd != NULL)
+			np++;
 		added++;
 	}
+	for (i = 0; i < np; i++)
+		child_start(r, &pend[i]);
+	free(pend);
 	return added;
 }
 
@@ -440,6 +470,49 @@ hook(struct fixu_eng *e, void *arg)
 	}
 }
 
+/*
+ * fixlock -W starts us before it holds the lease and gives the fencing
+ * token on descriptor FIXLOCK_FD once it does: everything that does not
+ * touch the store (settings, dictionaries) is done by then, so a standby
+ * takes over in the time it takes to open the store.  NULL without -W.
+ */
+static const char *
+wait_token(char *buf, size_t n)
+{
+	const char *e = getenv("FIXLOCK_FD");
+	size_t len = 0;
+	ssize_t k;
+	long fd;
+	char *end;
+
+	if (e == NULL)
+		return NULL;
+	errno = 0;
+	fd = strtol(e, &end, 10);
+	if (errno != 0 || *e == '\0' || *end != '\0' || fd < 0 || fd > INT_MAX)
+		errx(CMD_EX_USAGE, "FIXLOCK_FD: not a descriptor: '%.20s'", e);
+	while (len < n - 1) {
+		k = read((int)fd, buf + len, n - 1 - len);
+		if (k == -1 && errno == EINTR)
+			continue;
+		if (k == -1)
+			err(CMD_EX_IO, "FIXLOCK_FD %ld", fd);
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (buf[len - 1] == '\n')
+			break;
+	}
+	(void)close((int)fd);
+	if (len == 0)
+		errx(CMD_EX_NO, "fixlock ended before it took the lease");
+	if (buf[len - 1] != '\n')
+		errx(CMD_EX_USAGE, "FIXLOCK_FD: expected a token and a newline");
+	buf[len - 1] = '\0';
+	(void)unsetenv("FIXLOCK_FD");
+	return buf;
+}
+
 static int
 parse_linger(const char *s)
 {
@@ -463,7 +536,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	struct fixu_diag d;
 	const char *lease, *token;
-	char buf[300];
+	char buf[300], tokbuf[32];
 	int ch, check = 0, rc;
 	size_t i;
 
@@ -522,6 +595,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 
+	/* Under fixlock -W: ready, now wait for the lease before the store. */
+	token = wait_token(tokbuf, sizeof(tokbuf));
+
 	memset(&so, 0, sizeof(so));
 	so.path = r.storepath != NULL ? r.storepath :
 	    c->store_path[0] ? c->store_path : NULL;
@@ -535,7 +611,8 @@ main(int argc, char **argv)
 		    sizeof(buf)));
 	/* Under fixlock: every commit checks that our token is current. */
 	lease = getenv("FIXLOCK_LEASE");
-	token = getenv("FIXLOCK_TOKEN");
+	if (token == NULL)
+		token = getenv("FIXLOCK_TOKEN");
 	if (lease != NULL || token != NULL) {
 		uint64_t tok;
 

@@ -303,3 +303,46 @@ contend() {
 	    (.pid | type) == "number" and .expires_in_s > 0' "$tmp/l.json"
 	jq -e '.leases[] | select(.name == "old") | .state == "free" and .holder == null' "$tmp/l.json"
 }
+
+@test "fixlock -W: the command starts before the lease and reads its token from FIXLOCK_FD" {
+	bg fixlock -S "$db" exec sleep 300
+	holder=$last
+	until_true 5 is_state exec held
+	bg fixlock -W -S "$db" exec sh -c 'echo "started ${FIXLOCK_TOKEN:-no-token}" > "$0"; read t <&"$FIXLOCK_FD"; echo "token $t" >> "$0"; exec sleep 300' "$tmp/warm"
+	until_true 5 exists "$tmp/warm"
+	sleep 0.2
+	[ "$(cat "$tmp/warm")" = "started no-token" ]
+	kill -KILL "$holder"
+	until_true 10 grep -q "^token 2$" "$tmp/warm"
+}
+
+@test "fixlock -W: a command that ends before the lease comes ends fixlock with its status" {
+	bg fixlock -S "$db" exec sleep 300
+	until_true 5 is_state exec held
+	run fixlock -W -S "$db" exec sh -c 'exit 9'
+	[ "$status" -eq 9 ]
+	run fixlock -W -f "$lock" -S "$db" other sh -c 'exit 8'
+	[ "$status" -eq 8 ]
+	[ "$(token_of exec)" -eq 1 ]
+}
+
+@test "fixlock -W with fixsession: settings and dictionaries first, the store only with the token" {
+	port=$(free_port)
+	printf '[DEFAULT]\nConnectionType=acceptor\nSenderCompID=EXEC\nSocketAcceptPort=%s\nSocketAcceptAddress=127.0.0.1\nStartTime=00:00:00\nEndTime=00:00:00\nStorePath=%s\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=CLIENT1\n' \
+	    "$port" "$tmp/fs.db" > "$tmp/acc.cfg"
+	bg fixlock -f "$lock" -S "$tmp/fs.db" exec sleep 300
+	holder=$last
+	until_true 5 exists "$tmp/fs.db"
+	bg fixlock -W -f "$lock" -S "$tmp/fs.db" exec fixsession -c "$tmp/acc.cfg" -- cat 2> "$tmp/fs.err"
+	sleep 0.5
+	# Waiting: no session started, nothing listens.
+	! grep -q " start: " "$tmp/fs.err"
+	! port_busy "$port"
+	kill -KILL "$holder"
+	until_true 10 grep -q " start: acceptor" "$tmp/fs.err"
+	until_true 5 port_busy "$port"
+	# A bad settings file is found while still waiting, not after takeover.
+	echo 'HeartBtInt=x' >> "$tmp/acc.cfg"
+	run fixlock -W -w 1 -f "$lock" -S "$tmp/fs.db" exec fixsession -c "$tmp/acc.cfg" -- cat
+	[ "$status" -eq 3 ]
+}
