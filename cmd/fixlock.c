@@ -62,6 +62,7 @@ struct lk {
 	const char		*storepath;
 	const char		*ident;
 	int			 nowait, quiet, verbose, json, force, warm;
+	int			 expiry_only;	/* -E: no look at the holder's pid */
 	int			 tokfd;		/* -W: the token goes here */
 	int			 child_done, child_ws;
 	int64_t			 wait_ns;	/* -1: for ever */
@@ -89,8 +90,8 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-"usage: fixlock [-nqvW] [-f lockfile] [-g grace] [-I ident] [-S store] [-T ttl]\n"
-"               [-w timeout] lease command [arg ...]\n"
+"usage: fixlock [-EnqvW] [-f lockfile] [-g grace] [-I ident] [-S store]\n"
+"               [-T ttl] [-w timeout] lease command [arg ...]\n"
 "       fixlock -l [-j] [-f lockfile] [-S store] [lease ...]\n"
 "       fixlock -b [-F] [-f lockfile] [-S store] lease\n"
 "       fixlock -x [-w timeout] [-f lockfile] [-S store] lease\n"
@@ -100,6 +101,7 @@ usage(int status)
 "  -f file   file lease: a lock on this file (else an SQL lease in the store)\n"
 "  -S store  the store (else $FIXUTIL_STORE, ./fixutil.db)\n"
 "  -T ttl    SQL lease time to live (2s); -g grace  SIGTERM to SIGKILL (TTL/4)\n"
+"  -E        SQL lease: wait for the expiry even when the holder died here\n"
 "  -n        fail at once when held; -w secs  wait at most secs\n"
 "  -I ident  holder name; -q  quiet; -v  events on stderr\n"
 "  -W        warm standby: start the command at once, give it the token on\n"
@@ -254,6 +256,24 @@ holder_alive(const struct lk *l, const char *holder, pid_t *pidp)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+/*
+ * 1 when the holder ran on this host and its process is gone.  A dead
+ * holder cannot renew, and its command died with it (PR_SET_PDEATHSIG),
+ * so waiting for the expiry would only lengthen the failover; and were
+ * its command still alive, the new token fences its writes anyway.
+ */
+static int
+holder_dead(const struct lk *l, const char *holder)
+{
+	char host[256];
+	pid_t pid;
+	int file;
+
+	return fixu_lease_holder_parse(holder, host, sizeof(host), &pid,
+	    &file) == 0 && strcmp(host, l->host) == 0 && kill(pid, 0) == -1 &&
+	    errno == ESRCH;
+}
+
 /* ---- taking the lease ------------------------------------------------------- */
 
 static volatile sig_atomic_t alarmed;
@@ -383,6 +403,15 @@ take_sql(struct lk *l)
 		/* Read first: a write transaction per poll would queue every
 		 * waiter behind the holder's renewals. */
 		get_row(l, &row, &have);
+		if (have && row.holder[0] != '\0' && row.expires_ns > now &&
+		    !l->expiry_only && holder_dead(l, row.holder)) {
+			/* Guarded by its token: one waiter frees it. */
+			if (fixu_store_lease_release(l->st, l->name, row.token,
+			    NULL) == 0)
+				event(l, "holder %s is gone: taking over at once",
+				    row.holder);
+			get_row(l, &row, &have);
+		}
 		if (have && row.holder[0] != '\0' && row.expires_ns > now)
 			rc = FIXU_EBUSY;
 		else if ((rc = fixu_store_lease_acquire(l->st, l->name,
@@ -974,9 +1003,10 @@ main(int argc, char **argv)
 	l.wait_ns = -1;
 	l.ttl_ns = DEFAULT_TTL;
 	l.grace_ns = -1;
-	while ((ch = getopt(argc, argv, "+bf:Fg:hI:jlnqS:T:vWw:x")) != -1) {
+	while ((ch = getopt(argc, argv, "+bEf:Fg:hI:jlnqS:T:vWw:x")) != -1) {
 		switch (ch) {
 		case 'b': mode = M_BREAK; break;
+		case 'E': l.expiry_only = 1; break;
 		case 'f': l.lockfile = optarg; break;
 		case 'F': l.force = 1; break;
 		case 'g': l.grace_ns = dur(optarg, ch); break;

@@ -150,16 +150,32 @@ contend() {
 	[[ "$output" == *"exec: held by "*"file, token 2"* ]]
 }
 
-@test "fixlock: SQL lease, SIGKILL of the holder: taken after the TTL, not before" {
-	bg fixlock -T 1 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+@test "fixlock: SQL lease, SIGKILL of the holder: a waiter on this host takes it at once" {
+	# A TTL of a minute: only the dead holder's pid can explain a takeover.
+	bg fixlock -T 60 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	bg fixlock -v -T 60 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	sleep 0.3
+	[ ! -e "$tmp/standby" ]
+	kill -KILL "$holder"
+	until_true 5 exists "$tmp/standby"
+	[ "$(cat "$tmp/standby")" -eq 2 ]
+	until_true 5 gone "$(cat "$tmp/child")"
+}
+
+@test "fixlock: SQL lease, SIGKILL of the holder, -E: taken once it expired, not before" {
+	bg fixlock -T 5 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
 	holder=$last
 	until_true 5 exists "$tmp/child"
 	kill -KILL "$holder"
 	until_true 5 gone "$(cat "$tmp/child")"
-	# Dead, but its row still holds the lease until it expires.
-	[ "$(state_of exec)" = held ] || [ "$(state_of exec)" = expired ]
-	bg fixlock -v -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
-	until_true 5 exists "$tmp/standby"
+	bg fixlock -E -T 5 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	# Renewed at most 1.25 s before the kill: held 3.75 s more at least.
+	sleep 0.5
+	[ ! -e "$tmp/standby" ]
+	[ "$(state_of exec)" = held ]
+	until_true 10 exists "$tmp/standby"
 	[ "$(cat "$tmp/standby")" -eq 2 ]
 }
 
@@ -240,7 +256,7 @@ contend() {
 	[[ "$output" == *"is alive: hand it over with -x, or force with -F"* ]]
 	kill -KILL "$holder"
 	until_true 5 gone "$holder"
-	run fixlock -n -S "$db" exec true
+	run fixlock -n -E -S "$db" exec true
 	[ "$status" -eq 1 ]
 	run fixlock -b -S "$db" exec
 	[ "$status" -eq 0 ]
