@@ -25,6 +25,13 @@
  *
  * Output is written when the input has nothing more ready, so a burst of
  * orders costs one write and a single order is answered at once.
+ *
+ * With -S the exchange takes over from one that died: before it reads
+ * stdin, exstore.c answers the orders the store holds unanswered, and
+ * the OrderIDs and ExecIDs number on after the highest the store shows.
+ * The ClOrdIDs answered then, or in the store, are kept in "done"; a
+ * NewOrderSingle that comes again with one of them is a duplicate and is
+ * not answered a second time.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,10 +46,11 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "exstore.h"
 #include "sim.h"
 #include "util.h"
 
-#define QSCALE		1000000		/* quantities in millionths */
+#define QSCALE		UTIL_DEC_SCALE	/* quantities in millionths */
 #define IN_CHUNK	(64u << 10)
 #define PX_MAX		32
 #define OUT_CAP		(64u << 10)	/* answers held back at most */
@@ -89,11 +97,13 @@ struct opts {
 	int		 delay_ms;
 	const char	*rejreason;
 	int		 quiet;
+	const char	*store;		/* -S */
 };
 
 struct stats {
 	uint64_t	 orders, acks, fills, partials, rejects, rest;
 	uint64_t	 cancels, replaces, cxlrejects, unsupported, bad;
+	uint64_t	 recovered, duplicates;
 };
 
 struct xch {
@@ -112,7 +122,11 @@ struct xch {
 	struct cmd_out	 out;
 	const char	*rejcode;	/* of the next reject */
 	const char	*rejtext;
+	struct util_set	 done;		/* -S: session || ClOrdID answered */
 };
+
+/* The session prefix of messages that have none. */
+static const char noprefix[] = "";
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -122,7 +136,7 @@ usage(int status)
 	fprintf(f,
 "usage: fixsim exchange [-hq] [-d delay-ms] [-f fill%%] [-k parts]\n"
 "                       [-p partial%%] [-P price] [-R ordrejreason]\n"
-"                       [-s seed] [-x reject%%]\n"
+"                       [-S store] [-s seed] [-x reject%%]\n"
 "  -d  wait this many milliseconds before each fill\n"
 "  -f  percentage of orders filled at once (default: the rest, 100)\n"
 "  -h  this help\n"
@@ -132,6 +146,8 @@ usage(int status)
 "      (default 100)\n"
 "  -q  no statistics on stderr at the end\n"
 "  -R  OrdRejReason (103) of rejects (default 3, order exceeds limit)\n"
+"  -S  fixsession's store: first answer the orders it holds unanswered\n"
+"      (the session $FIXSESSION_ID, else every session, with prefixes)\n"
 "  -s  seed of the random sequence that decides each order's fate\n"
 "  -x  percentage of orders rejected (default 0)\n"
 "Orders neither filled nor rejected rest until canceled.  Reads inbound\n"
@@ -142,36 +158,6 @@ usage(int status)
 }
 
 /* ---- numbers ------------------------------------------------------------ */
-
-/* A decimal quantity or price: [-]digits[.digits], into millionths. */
-static int
-parse_dec(const char *p, size_t n, int neg_ok, int64_t *out)
-{
-	int64_t whole = 0, frac = 0, sc = QSCALE;
-	size_t i = 0;
-	int neg = 0, digits = 0;
-
-	if (n > 0 && p[0] == '-' && neg_ok) {
-		neg = 1;
-		i++;
-	}
-	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
-		if (whole > (INT64_MAX / QSCALE - 9) / 10)
-			return -1;
-		whole = whole * 10 + (p[i] - '0');
-	}
-	if (i < n && p[i] == '.') {
-		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++, digits++)
-			if (sc > 1) {
-				sc /= 10;
-				frac += (p[i] - '0') * sc;
-			}
-	}
-	if (i != n || digits == 0)
-		return -1;
-	*out = (whole * QSCALE + frac) * (neg ? -1 : 1);
-	return 0;
-}
 
 static int
 put_dec(struct fixu_buf *b, int64_t v)
@@ -692,7 +678,7 @@ set_price(struct xch *x, struct order *o)
 		o->pxv = x->o.mktpxv;
 		return 0;
 	}
-	if (parse_dec(px.p, px.n, 1, &v) != 0 ||
+	if (util_parse_dec(px.p, px.n, 1, &v) != 0 ||
 	    util_copy_str(o->px, sizeof(o->px), px) != 0)
 		return -1;
 	o->haspx = 1;
@@ -712,6 +698,11 @@ new_order(struct xch *x, const char *sess, int v, struct fixu_str type)
 	int64_t slice, units;
 	int k, n;
 
+	if (x->o.store != NULL && id.n > 0 &&
+	    util_set_has(&x->done, &sess, sizeof(sess), id.p, id.n)) {
+		x->st.duplicates++;
+		return;
+	}
 	x->st.orders++;
 	if (id.n == 0 || sym.n == 0 || side.n == 0 ||
 	    side.n >= sizeof(o->side)) {
@@ -734,7 +725,7 @@ new_order(struct xch *x, const char *sess, int v, struct fixu_str type)
 		o->ordtype[0] = '\0';	/* too long: as if it had none */
 	x->rejcode = x->o.rejreason;
 	x->rejtext = NULL;
-	if (qty.n == 0 || parse_dec(qty.p, qty.n, 0, &o->qty) != 0 ||
+	if (qty.n == 0 || util_parse_dec(qty.p, qty.n, 0, &o->qty) != 0 ||
 	    o->qty <= 0) {
 		o->qty = 0;
 		x->rejtext = "bad OrderQty";
@@ -821,7 +812,8 @@ replace(struct xch *x, const char *sess, int v)
 		return;
 	}
 	nq = o->qty;
-	if (qty.n > 0 && (parse_dec(qty.p, qty.n, 0, &nq) != 0 || nq <= 0)) {
+	if (qty.n > 0 && (util_parse_dec(qty.p, qty.n, 0, &nq) != 0 ||
+	    nq <= 0)) {
 		cancel_reject(x, sess, v, 'G', o, "0", "bad OrderQty");
 		return;
 	}
@@ -915,7 +907,7 @@ prefix(struct xch *x, size_t ls)
 		b--;
 	if (ls > b && p[ls - 1] == '\t' && memchr(p + b, '=', ls - b) == NULL)
 		return intern(x, p + b, ls - b);
-	return "";
+	return noprefix;
 }
 
 /* Whole lines in p[from..to) that hold no message: bad input, said so. */
@@ -1054,13 +1046,15 @@ stats(const struct xch *x)
 	fprintf(stderr, "fixsim exchange: %llu orders, %llu fills, "
 	    "%llu rejects; %llu acked, %llu partially filled, %llu resting, "
 	    "%llu canceled, %llu replaced, %llu cancel rejects, "
-	    "%llu unsupported, %llu bad\n",
+	    "%llu unsupported, %llu bad, %llu recovered, %llu duplicate\n",
 	    (unsigned long long)s->orders, (unsigned long long)s->fills,
 	    (unsigned long long)s->rejects, (unsigned long long)s->acks,
 	    (unsigned long long)s->partials, (unsigned long long)s->rest,
 	    (unsigned long long)s->cancels, (unsigned long long)s->replaces,
 	    (unsigned long long)s->cxlrejects,
-	    (unsigned long long)s->unsupported, (unsigned long long)s->bad);
+	    (unsigned long long)s->unsupported, (unsigned long long)s->bad,
+	    (unsigned long long)s->recovered,
+	    (unsigned long long)s->duplicates);
 }
 
 static double
@@ -1107,7 +1101,7 @@ getopts(struct opts *o, int argc, char **argv)
 	o->rejreason = "3";
 	memcpy(o->mktpx, "100", 4);
 	o->mktpxv = 100;
-	while ((c = getopt(argc, argv, "d:f:hk:p:P:qR:s:x:")) != -1) {
+	while ((c = getopt(argc, argv, "d:f:hk:p:P:qR:S:s:x:")) != -1) {
 		switch (c) {
 		case 'd':
 			o->delay_ms = (int)num(optarg, 'd', 0, 3600000);
@@ -1125,8 +1119,8 @@ getopts(struct opts *o, int argc, char **argv)
 			o->partial = pct(optarg, 'p');
 			break;
 		case 'P':
-			if (parse_dec(optarg, strlen(optarg), 1, &v) != 0 ||
-			    strlen(optarg) >= sizeof(o->mktpx)) {
+			if (util_parse_dec(optarg, strlen(optarg), 1,
+			    &v) != 0 || strlen(optarg) >= sizeof(o->mktpx)) {
 				warnx("exchange: -P: not a price: %s", optarg);
 				usage(CMD_EX_USAGE);
 			}
@@ -1139,6 +1133,9 @@ getopts(struct opts *o, int argc, char **argv)
 		case 'R':
 			(void)num(optarg, 'R', 0, 99);
 			o->rejreason = optarg;
+			break;
+		case 'S':
+			o->store = optarg;
 			break;
 		case 's':
 			errno = 0;
@@ -1187,6 +1184,63 @@ signals(void)
 	util_catch(SIGINT, on_signal);
 }
 
+/* ---- -S: taking over ---------------------------------------------------- */
+
+static const char *
+rec_session(void *arg, const char *p, size_t n)
+{
+	return n == 0 ? noprefix : intern(arg, p, n);
+}
+
+static void
+rec_ids(void *arg, uint64_t oid, uint64_t exec)
+{
+	struct xch *x = arg;
+
+	if (oid > x->nextoid)
+		x->nextoid = oid;
+	if (exec > x->nextexec)
+		x->nextexec = exec;
+}
+
+static void
+rec_answer(void *arg, const char *sess, const char *raw, size_t n)
+{
+	struct xch *x = arg;
+
+	if (fixu_msg_parse(&x->m, raw, n, FIXU_SOH, NULL, FIXU_PARSE_NOCHECK,
+	    NULL) != 0)
+		return;
+	x->st.recovered++;
+	message(x, sess);
+}
+
+/* Answer what the store holds unanswered, before reading stdin. */
+static void
+recover(struct xch *x)
+{
+	struct exstore_hooks h;
+	struct fixu_diag d;
+	const char *only = getenv("FIXSESSION_ID");
+	char buf[300];
+	int rc;
+
+	h.session = rec_session;
+	h.ids = rec_ids;
+	h.answer = rec_answer;
+	h.arg = x;
+	util_set_init(&x->done);
+	rc = exstore_recover(x->o.store, only != NULL && *only != '\0' ?
+	    only : NULL, &x->done, &h, &d);
+	if (rc != 0)
+		errx(rc == FIXU_ESYNTAX || rc == FIXU_ESCHEMA ||
+		    rc == FIXU_ECORRUPT ? CMD_EX_DATA : CMD_EX_IO,
+		    "exchange: -S %s: %s", x->o.store,
+		    fixu_diag_fmt(&d, buf, sizeof(buf)));
+	if (cmd_out_flush(&x->out) != 0)
+		err(CMD_EX_IO, "exchange: stdout");
+}
+
 int
 exchange_main(int argc, char **argv)
 {
@@ -1209,6 +1263,8 @@ exchange_main(int argc, char **argv)
 	fixu_msg_init(&x.m);
 	cmd_out_init(&x.out, STDOUT_FILENO, OUT_CAP);
 	signals();
+	if (x.o.store != NULL)
+		recover(&x);
 	while ((!eof || x.nheap > 0) && !stop) {
 		if (!eof) {
 			if (readable(STDIN_FILENO, x.out.len > 0 ? 0 :
@@ -1240,6 +1296,7 @@ exchange_main(int argc, char **argv)
 	for (i = 0; i < x.nsess; i++)
 		free(x.sess[i]);
 	free(x.sess);
+	util_set_fini(&x.done);
 	free(x.tab);
 	free(x.heap);
 	fixu_buf_fini(&x.in);

@@ -24,11 +24,18 @@
  * is done (filled, rejected, cancelled, replaced) or -w seconds, logs out
  * and reports.
  *
- * Exit status: 0 every order answered and none rejected; 1 some order
- * unanswered or rejected (an OrderCancelReject is not counted: a cancel
- * that loses the race against a fill is what a mix with cancels asks
- * for); 2 usage; 4 the sessions could not log on, or were all down for
- * DOWN_MAX while orders were due; 5 system or I/O error.
+ * For failover drills: the address may be a list, which each session
+ * goes round (sim.c) at every reconnect (-i); every ExecutionReport goes
+ * through the ledger of fills.c, which tells a copy of a report seen
+ * before ("resent") from a second fill ("overfilled"); -v writes every
+ * session event with the wall-clock time, for a bench to read.
+ *
+ * Exit status: 0 every order answered, none rejected, none overfilled; 1
+ * some order unanswered, rejected or overfilled (an OrderCancelReject is
+ * not counted: a cancel that loses the race against a fill is what a mix
+ * with cancels asks for); 2 usage; 4 the sessions could not log on, or
+ * were all down for DOWN_MAX while orders were due; 5 system or I/O
+ * error.
  */
 #include <errno.h>
 #include <limits.h>
@@ -44,6 +51,7 @@
 #endif
 
 #include "common.h"
+#include "fills.h"
 #include "hist.h"
 #include "sim.h"
 #include "util.h"
@@ -55,6 +63,7 @@
 #define PENDING_MAX	(64u << 20)	/* unwritten bytes: hold back */
 #define DOWN_MAX	(10 * NS)	/* no session up: give up */
 #define MAX_SYM		32
+#define ORDER_QTY	"100"		/* OrderQty (38) of every order */
 
 enum { K_LIMIT, K_MARKET, K_CANCEL, K_REPLACE, NKIND };
 static const char *const kname[NKIND] = {
@@ -85,9 +94,10 @@ struct rec {
 
 struct lsess {
 	struct sim_sess	*ss;
-	uint32_t	*sent;		/* orders of this logon, by seq */
+	uint32_t	*sent;		/* orders sent, by seq */
 	size_t		 n, cap;
 	char		 last[240];	/* the last event, for errors */
+	char		 name[65];	/* SenderCompID, for -v */
 };
 
 struct load {
@@ -103,7 +113,7 @@ struct load {
 	char		*syms[64];
 	size_t		 nsym;
 	double		 wait, logon_wait;
-	int		 json, quiet;
+	int		 json, quiet, verbose;
 	const char	*histfile, *svgfile;
 	/* the run */
 	struct sim	*sim;
@@ -114,6 +124,8 @@ struct load {
 	size_t		 npool, cappool;
 	struct fixu_msg	 m;
 	struct hist	 lat, lag;
+	struct fills	 fills;
+	int64_t		 orderqty;	/* ORDER_QTY in millionths */
 	uint64_t	 nfl[NFLAG], nkind[NKIND];
 	uint64_t	 ers, cxlrej, unknown, injected;
 	int64_t		 t0, t_last, t_last_er;
@@ -136,12 +148,12 @@ usage(int status)
 	FILE *f = status == 0 ? stdout : stderr;
 
 	fprintf(f,
-"usage: fixsim load [-hjq] [-n sessions] [-s sender] [-t target] [-b begin]\n"
+"usage: fixsim load [-hjqv] [-n sessions] [-s sender] [-t target] [-b begin]\n"
 "                   [-A applverid] [-r rate] [-B burst] [-c count]\n"
 "                   [-d seconds] [-m mix] [-S symbols] [-H heartbtint]\n"
 "                   [-u username] [-P passfile] [-w seconds] [-o histfile]\n"
 "                   [-g plot.svg] [-I inject] [-R injectrate]\n"
-"                   [-T seconds] host:port\n"
+"                   [-T seconds] [-i seconds] host:port[,host:port...]\n"
 "  -n N      sessions (1); -s SenderCompID template, %%d is 1..N (CLIENT%%d)\n"
 "  -t ID     TargetCompID (EXECUTOR); -b BeginString (FIX.4.4)\n"
 "  -A V      DefaultApplVerID for FIXT.1.1 (FIX.5.0SP2 or 9)\n"
@@ -153,7 +165,10 @@ usage(int status)
 "  -H S      HeartBtInt (30); -u NAME Username; -P FILE Password's file\n"
 "  -w S      wait S seconds for replies after the last order (5)\n"
 "  -T S      give the sessions S seconds to log on (10)\n"
+"  -i S      reconnect after S seconds (1); a lost session tries the next\n"
+"            host:port of the list\n"
 "  -j        summary as JSON on stdout; -q no progress, no session events\n"
+"  -v        every session event on stderr, with the UTC time\n"
 "  -o FILE   latency histogram: bucket upper bound (us) and count\n"
 "  -g FILE   latency plot (SVG)\n"
 "  -I LIST   inject gap,checksum,garble,stale,heartbeat; -R P  rate (0.01)\n");
@@ -271,6 +286,8 @@ static void
 options(struct load *L, int argc, char **argv, char *pw, size_t pwsize)
 {
 	const char *begin = "FIX.4.4", *target = "EXECUTOR", *av = NULL;
+	double ri = 1;
+	size_t naddr;
 	int ch, has_r = 0, n;
 	unsigned inj = 0;
 
@@ -285,8 +302,8 @@ options(struct load *L, int argc, char **argv, char *pw, size_t pwsize)
 	L->mix[K_REPLACE] = 1.0;
 	L->syms[0] = "IBM";
 	L->nsym = 1;
-	while ((ch = getopt(argc, argv, "A:b:B:c:d:g:H:hI:jm:n:o:P:qr:R:s:S:"
-	    "T:t:u:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:b:B:c:d:g:H:hI:i:jm:n:o:P:qr:R:s:"
+	    "S:T:t:u:vw:")) != -1) {
 		switch (ch) {
 		case 'A': av = optarg; break;
 		case 'b': begin = optarg; break;
@@ -300,6 +317,7 @@ options(struct load *L, int argc, char **argv, char *pw, size_t pwsize)
 			if (util_inject("load", optarg, &inj) != 0)
 				usage(CMD_EX_USAGE);
 			break;
+		case 'i': ri = num(optarg, 0.001, 3600, ch); break;
 		case 'j': L->json = 1; break;
 		case 'm': parse_mix(L, optarg); break;
 		case 'n': L->nsess = (int)num(optarg, 1, 65535, ch); break;
@@ -319,15 +337,16 @@ options(struct load *L, int argc, char **argv, char *pw, size_t pwsize)
 		case 'T': L->logon_wait = num(optarg, 0.1, 86400, ch); break;
 		case 't': target = optarg; break;
 		case 'u': L->so.username = optarg; break;
+		case 'v': L->verbose = 1; break;
 		case 'w': L->wait = num(optarg, 0, 86400, ch); break;
 		default: usage(CMD_EX_USAGE);
 		}
 	}
 	if (argc - optind != 1)
 		usage(CMD_EX_USAGE);
-	if (util_hostport("load", argv[optind], L->so.host,
-	    sizeof(L->so.host), &L->so.port) != 0)
+	if (util_hostports("load", argv[optind], &naddr) != 0)
 		usage(CMD_EX_USAGE);
+	L->so.addrs = argv[optind];
 	if (strcmp(begin, "FIXT.1.1") != 0 && (strncmp(begin, "FIX.4.", 6) != 0
 	    || begin[6] < '0' || begin[6] > '4' || begin[7] != '\0'))
 		errx(CMD_EX_USAGE, "load: -b: expected FIX.4.0 to FIX.4.4 or "
@@ -364,7 +383,7 @@ options(struct load *L, int argc, char **argv, char *pw, size_t pwsize)
 	    target);
 	L->so.default_applverid = av;
 	L->so.inject = inj;
-	L->so.reconnect_ms = 1000;
+	L->so.reconnect_ms = (int)lround(ri * 1000);
 }
 
 /* ---- orders ---------------------------------------------------------- */
@@ -425,6 +444,21 @@ price(struct mb *b, uint64_t cents)
 	b->p[b->n++] = '.';
 	b->p[b->n++] = (char)('0' + cents / 10 % 10);
 	b->p[b->n++] = (char)('0' + cents % 10);
+}
+
+/* -v: the orders never answered, one a line, to look for in the logs. */
+static void
+list_unanswered(const struct load *L)
+{
+	uint64_t i;
+
+	for (i = 0; i < L->nr; i++)
+		if (!(L->r[i].fl & F_ANS))
+			fprintf(stderr, "fixsim load: unanswered: %s %s "
+			    "ClOrdID %.*s%llu MsgSeqNum %lu\n",
+			    L->s[L->r[i].sess].name, kname[L->r[i].kind],
+			    (int)L->plen, L->prefix, (unsigned long long)i,
+			    (unsigned long)L->r[i].seq);
 }
 
 /* The order ClOrdID s names, or NONE. */
@@ -537,7 +571,7 @@ build(struct load *L, struct mb *b, uint64_t i, int kind, uint32_t target,
 	field(b, 55, L->syms[root % L->nsym]);
 	field(b, 54, (h >> 13) & 1 ? "1" : "2");
 	transact_time(L, b);
-	field(b, 38, "100");
+	field(b, 38, ORDER_QTY);
 	if (kind == K_MARKET)
 		field(b, 40, "1");
 	else if (kind != K_CANCEL) {
@@ -572,12 +606,16 @@ pick_kind(struct load *L)
 	return k;
 }
 
+/* Order i went out on session s; kept in MsgSeqNum order, which a reset
+   of the numbers starts again. */
 static void
-sent_add(struct lsess *s, uint32_t i)
+sent_add(struct load *L, struct lsess *s, uint32_t i)
 {
 	uint32_t *p;
 	size_t cap;
 
+	if (s->n > 0 && L->r[s->sent[s->n - 1]].seq >= L->r[i].seq)
+		s->n = 0;
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 4096;
 		if ((p = realloc(s->sent, cap * sizeof(*p))) == NULL)
@@ -631,7 +669,7 @@ send_one(struct load *L, int64_t now)
 		L->r[target].fl |= F_TAKEN;
 	if (kind == K_LIMIT)
 		pool_add(L, (uint32_t)i);
-	sent_add(&L->s[j], (uint32_t)i);
+	sent_add(L, &L->s[j], (uint32_t)i);
 	L->nkind[kind]++;
 	hist_add(&L->lag, now - due(L, i));
 	L->t_last = now;
@@ -667,6 +705,8 @@ on_er(struct load *L, const struct fixu_msg *m, int64_t t)
 		return;
 	}
 	L->ers++;
+	if (fills_er(&L->fills, i, L->orderqty, m) != 0)
+		return;		/* a copy: it was counted the first time */
 	L->t_last_er = t;
 	answered(L, i, t, 1);
 	kind = L->r[i].kind;
@@ -724,7 +764,7 @@ sess_index(const struct load *L, const struct sim_sess *ss)
 	return -1;
 }
 
-/* The order session j sent with MsgSeqNum seq in this logon, or NONE. */
+/* The order session j sent with MsgSeqNum seq, or NONE. */
 static uint32_t
 order_by_seq(const struct load *L, int j, struct fixu_str v)
 {
@@ -808,6 +848,22 @@ progress_clear(struct load *L)
 	}
 }
 
+/* -v: "fixsim load: 2026-12-04T15:20:00.123456Z CLIENT1 logon: TEXT" */
+static void
+event_line(const char *name, const char *kind, const char *text)
+{
+	struct timespec ts;
+	struct tm tm;
+	char tb[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(tb, sizeof(tb), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		tb[0] = '\0';
+	fprintf(stderr, "fixsim load: %s.%06ldZ %s %s: %s\n", tb,
+	    ts.tv_nsec / 1000, name, kind, text);
+}
+
 static void
 on_event(void *arg, struct sim_sess *ss, const char *kind, const char *text)
 {
@@ -826,22 +882,14 @@ on_event(void *arg, struct sim_sess *ss, const char *kind, const char *text)
 	if (j >= 0)
 		(void)snprintf(L->s[j].last, sizeof(L->s[j].last), "%s: %s",
 		    kind, text);
-	if (!L->quiet && (strcmp(kind, "disconnect") == 0 ||
+	if (L->verbose) {
+		progress_clear(L);
+		event_line(j >= 0 ? L->s[j].name : sim_id(ss), kind, text);
+	} else if (!L->quiet && (strcmp(kind, "disconnect") == 0 ||
 	    strcmp(kind, "error") == 0) && L->t0 != 0 && !L->ending) {
 		progress_clear(L);
 		warnx("load: %s: %s: %s", sim_id(ss), kind, text);
 	}
-}
-
-static void
-on_state(void *arg, struct sim_sess *ss, int on)
-{
-	struct load *L = arg;
-	int j = sess_index(L, ss);
-
-	/* Every logon resets the numbers: RefSeqNums start again. */
-	if (on && j >= 0)
-		L->s[j].n = 0;
 }
 
 /* ---- the run --------------------------------------------------------- */
@@ -951,7 +999,7 @@ wait_replies(struct load *L)
 	int64_t end = (L->t_last > 0 ? L->t_last : sim_mono()) +
 	    (int64_t)(L->wait * 1e9);
 
-	while (CNT(L, F_CLOSED) < L->nr && sim_mono() < end && !stop)
+	while (CNT(L, F_CLOSED) < L->nr && sim_mono() < end && stop < 2)
 		if (turn(L, end) != 0)
 			return;
 }
@@ -1017,12 +1065,15 @@ report_json(struct load *L, const struct sum *S)
 	printf("},\"acknowledged\":%llu,\"filled\":%llu,"
 	    "\"partially_filled\":%llu,\"rejected\":%llu,\"cancelled\":%llu,"
 	    "\"cancel_rejected\":%llu,\"unanswered\":%llu,"
+	    "\"overfilled\":%llu,\"resent\":%llu,"
 	    "\"unknown_reports\":%llu,\"injected\":%llu,",
 	    (unsigned long long)CNT(L, F_ACK),
 	    (unsigned long long)CNT(L, F_FILL),
 	    (unsigned long long)S->partial, (unsigned long long)CNT(L, F_REJ),
 	    (unsigned long long)CNT(L, F_CXL), (unsigned long long)L->cxlrej,
-	    (unsigned long long)S->unanswered, (unsigned long long)L->unknown,
+	    (unsigned long long)S->unanswered,
+	    (unsigned long long)L->fills.overfilled,
+	    (unsigned long long)L->fills.resent, (unsigned long long)L->unknown,
 	    (unsigned long long)L->injected);
 	printf("\"duration_s\":%.3f,\"offered_rate\":%.1f,"
 	    "\"achieved_rate\":%.1f,\"er_received\":%llu,\"er_per_s\":%.1f,"
@@ -1052,11 +1103,14 @@ report_text(struct load *L, const struct sum *S)
 		    (unsigned long long)L->nkind[k]);
 	fprintf(stderr, ")\n  acknowledged %llu  filled %llu  partially "
 	    "filled %llu  rejected %llu\n  cancelled %llu  cancel rejected "
-	    "%llu  unanswered %llu\n", (unsigned long long)CNT(L, F_ACK),
+	    "%llu  unanswered %llu\n  overfilled %llu  resent %llu\n",
+	    (unsigned long long)CNT(L, F_ACK),
 	    (unsigned long long)CNT(L, F_FILL), (unsigned long long)S->partial,
 	    (unsigned long long)CNT(L, F_REJ),
 	    (unsigned long long)CNT(L, F_CXL),
-	    (unsigned long long)L->cxlrej, (unsigned long long)S->unanswered);
+	    (unsigned long long)L->cxlrej, (unsigned long long)S->unanswered,
+	    (unsigned long long)L->fills.overfilled,
+	    (unsigned long long)L->fills.resent);
 	fprintf(stderr, "  execution reports %llu (%.0f/s)%s", (unsigned long
 	    long)L->ers, S->erps, L->unknown ? ", " : "\n");
 	if (L->unknown)
@@ -1103,11 +1157,13 @@ write_files(struct load *L, const struct sum *S)
 	return rc;
 }
 
+/* The first signal stops the sending, a second the wait for replies. */
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	stop = 1;
+	if (stop < 2)
+		stop++;
 }
 
 static int
@@ -1121,12 +1177,12 @@ setup(struct load *L)
 	h.on_app = on_app;
 	h.on_msg = on_msg;
 	h.on_event = on_event;
-	h.on_state = on_state;
 	h.arg = L;
 	if (sim_new(&L->sim, NULL, &h) != 0 || hist_init(&L->lat) != 0 ||
 	    hist_init(&L->lag) != 0 ||
 	    (L->s = calloc((size_t)L->nsess, sizeof(*L->s))) == NULL ||
-	    (L->r = calloc(L->count, sizeof(*L->r))) == NULL) {
+	    (L->r = calloc(L->count, sizeof(*L->r))) == NULL ||
+	    fills_init(&L->fills, L->count) != 0) {
 		warnx("load: out of memory (%llu orders)",
 		    (unsigned long long)L->count);
 		return CMD_EX_IO;
@@ -1137,6 +1193,8 @@ setup(struct load *L)
 		    sizeof(L->so.sid.sender)) < 0)
 			errx(CMD_EX_USAGE, "load: -s: bad SenderCompID "
 			    "template '%s'", L->sender);
+		(void)util_copy(L->s[j].name, sizeof(L->s[j].name),
+		    L->so.sid.sender);
 		if (sim_add(L->sim, &L->so, &L->s[j].ss, &d) != 0) {
 			warnx("load: %s", d.msg);
 			return d.code == FIXU_EINVAL ? CMD_EX_USAGE : CMD_EX_IO;
@@ -1162,6 +1220,7 @@ cleanup(struct load *L)
 	free(L->s);
 	free(L->r);
 	free(L->pool);
+	fills_fini(&L->fills);
 	fixu_msg_fini(&L->m);
 	hist_fini(&L->lat);
 	hist_fini(&L->lag);
@@ -1186,6 +1245,7 @@ load_main(int argc, char **argv)
 	L.prefix[5] = '-';
 	L.plen = 6;
 	L.tty = isatty(2);
+	(void)util_parse_dec(ORDER_QTY, strlen(ORDER_QTY), 0, &L.orderqty);
 	if ((rc = setup(&L)) != 0)
 		goto done;
 	if ((rc = logon_all(&L)) != 0) {
@@ -1197,6 +1257,8 @@ load_main(int argc, char **argv)
 		wait_replies(&L);
 	logout_all(&L);
 	progress_clear(&L);
+	if (L.verbose)
+		list_unanswered(&L);
 	summarize(&L, &S);
 	if (L.json)
 		report_json(&L, &S);
@@ -1204,7 +1266,8 @@ load_main(int argc, char **argv)
 		report_text(&L, &S);
 	if (write_files(&L, &S) != 0 || fflush(stdout) != 0)
 		rc = CMD_EX_IO;
-	if (rc == 0 && (S.unanswered > 0 || CNT(&L, F_REJ) > 0))
+	if (rc == 0 && (S.unanswered > 0 || CNT(&L, F_REJ) > 0 ||
+	    L.fills.overfilled > 0))
 		rc = CMD_EX_NO;
 done:
 	explicit_bzero(pw, sizeof(pw));

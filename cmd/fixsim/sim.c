@@ -22,6 +22,15 @@
  * older is answered with a SequenceReset-GapFill (the session fills what
  * fetch_out does not return), which the peer sees as a gap it accepts.
  *
+ * A session may have several addresses (sim_sess_opts.addrs): each
+ * connection attempt that fails, and each connection that is lost, moves
+ * it on to the next one, round the list.  ResetSeqNumFlag goes with its
+ * first Logon only: before it reconnects, a session that has been logged
+ * on is given a new state machine, configured without ResetOnLogon and
+ * restored to the numbers the old one had (the kept messages stay), so
+ * that the acceptor -- the same one, or a standby that took its store
+ * over -- and fixsim ask each other for what they missed.
+ *
  * Error injection spoils the copy that goes on the wire, never the kept
  * one, so a resend repairs it: CHECKSUM sends a wrong CheckSum (nothing
  * else recomputed); GARBLE overwrites a few body bytes with '=', SOH and
@@ -61,6 +70,13 @@ struct kmsg {
 	size_t		 off, n;
 };
 
+/* One address to connect to, resolved when the session is added. */
+struct addr {
+	struct sockaddr_storage	 sa;
+	socklen_t		 len;
+	char			 peer[280];	/* "HOST:PORT" */
+};
+
 /* One generation of kept messages, in sequence order. */
 struct kept {
 	struct fixu_buf	 b;
@@ -72,9 +88,8 @@ struct sim_sess {
 	struct sim		*sim;
 	struct fixu_sess	*s;
 	char			 id[240];
-	char			 peer[280];
-	struct sockaddr_storage	 addr;
-	socklen_t		 addrlen;
+	struct addr		*addr;
+	size_t			 naddr, cur;	/* addr[cur]: the next try */
 	int			 fd;
 	int			 connecting, close_after;
 	int			 stopped;	/* logged out on purpose */
@@ -82,6 +97,7 @@ struct sim_sess {
 	int64_t			 next_connect;	/* mono; INT64_MAX: never;
 						   connecting: give up then */
 	int			 on;
+	int			 was_on;	/* logged on once */
 	int			 hbi;
 	unsigned		 inject;
 	double			 inject_rate;
@@ -440,6 +456,8 @@ apply(struct sim_sess *ss, const struct fixu_now *t)
 			break;
 		case FIXU_ACT_STATE:
 			ss->on = a->value;
+			if (a->value)
+				ss->was_on = 1;
 			if (sim->h.on_state != NULL)
 				sim->h.on_state(sim->h.arg, ss, a->value);
 			break;
@@ -578,6 +596,40 @@ sim_logout(struct sim_sess *ss, const char *text)
 
 /* ---- connections ----------------------------------------------------- */
 
+/*
+ * A new state machine for a session that was logged on, the same but for
+ * ResetOnLogon, with the numbers the old one had: see the top.
+ */
+static int
+keep_numbers(struct sim_sess *ss)
+{
+	struct fixu_sess_cfg c = *fixu_sess_cfg(ss->s);
+	struct fixu_sess_ops ops;
+	struct fixu_sess *ns;
+	int rc;
+
+	c.reset_on_logon = 0;
+	ops.fetch_out = fetch_out;
+	ops.arg = ss;
+	rc = fixu_sess_new(&ns, &c, &ops, NULL);
+	explicit_bzero(&c, sizeof(c));		/* the password */
+	if (rc != 0)
+		return rc;
+	fixu_sess_restore(ns, fixu_sess_next_out(ss->s),
+	    fixu_sess_next_in(ss->s), INT64_MIN);
+	fixu_sess_free(ss->s);
+	ss->s = ns;
+	return 0;
+}
+
+/* Move on to the next address: this one failed or was lost. */
+static void
+next_addr(struct sim_sess *ss)
+{
+	if (ss->naddr > 1)
+		ss->cur = (ss->cur + 1) % ss->naddr;
+}
+
 static void
 connected(struct sim_sess *ss)
 {
@@ -585,7 +637,11 @@ connected(struct sim_sess *ss)
 
 	ss->connecting = 0;
 	ss->next_connect = INT64_MAX;
-	sim_event(ss, "connect", "connected to %s", ss->peer);
+	sim_event(ss, "connect", "connected to %s", ss->addr[ss->cur].peer);
+	if (ss->was_on && fixu_sess_cfg(ss->s)->reset_on_logon &&
+	    keep_numbers(ss) != 0)
+		sim_event(ss, "error", "out of memory: this Logon resets "
+		    "the sequence numbers");
 	now_get(&t);
 	(void)fixu_sess_connected(ss->s, &t);
 	apply(ss, &t);
@@ -603,19 +659,21 @@ static void	connect_failed(struct sim_sess *, const char *why);
 static void
 try_connect(struct sim_sess *ss)
 {
+	const struct addr *a = &ss->addr[ss->cur];
 	int one = 1;
 
-	ss->fd = socket(ss->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	ss->fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (ss->fd == -1) {
 		sim_event(ss, "connect", "socket: %s", strerror(errno));
+		next_addr(ss);
 		retry_later(ss);
 		return;
 	}
 	ss->connecting = 1;
 	ss->next_connect = sim_mono() + CONNECT_WAIT;
 	(void)setsockopt(ss->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(ss->fd, (struct sockaddr *)&ss->addr, ss->addrlen) == -1 &&
+	if (connect(ss->fd, (const struct sockaddr *)&a->sa, a->len) == -1 &&
 	    errno != EINPROGRESS)
 		connect_failed(ss, strerror(errno));
 }
@@ -623,10 +681,11 @@ try_connect(struct sim_sess *ss)
 static void
 connect_failed(struct sim_sess *ss, const char *why)
 {
-	sim_event(ss, "connect", "%s: %s", ss->peer, why);
+	sim_event(ss, "connect", "%s: %s", ss->addr[ss->cur].peer, why);
 	close(ss->fd);
 	ss->fd = -1;
 	ss->connecting = 0;
+	next_addr(ss);
 	retry_later(ss);
 }
 
@@ -664,6 +723,7 @@ close_conn(struct sim_sess *ss, const char *why)
 	(void)fixu_sess_disconnected(ss->s, &t);
 	apply(ss, &t);
 	ss->on = 0;
+	next_addr(ss);
 	retry_later(ss);
 }
 
@@ -806,6 +866,7 @@ sess_free(struct sim_sess *ss)
 	if (ss->fd >= 0)
 		close(ss->fd);
 	fixu_sess_free(ss->s);
+	free(ss->addr);
 	fixu_buf_fini(&ss->rb);
 	fixu_buf_fini(&ss->wb);
 	fixu_buf_fini(&ss->defer);
@@ -897,29 +958,64 @@ sess_cfg(struct sim *sim, const struct sim_sess_opts *o,
 	return 0;
 }
 
+/* Resolve host:port into one more address of ss. */
+static int
+resolve_one(struct sim_sess *ss, const char *host, int port,
+    struct fixu_diag *d)
+{
+	struct addrinfo hints, *res = NULL;
+	struct addr *na, *a;
+	char ps[16];
+	int rc;
+
+	if (port <= 0 || port > 65535)
+		return fixu_diag_set(d, FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "bad port %d", port);
+	if ((na = realloc(ss->addr, (ss->naddr + 1) * sizeof(*na))) == NULL)
+		return fixu_diag_set(d, FIXU_ENOMEM, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "out of memory");
+	ss->addr = na;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	(void)snprintf(ps, sizeof(ps), "%d", port);
+	if ((rc = getaddrinfo(host, ps, &hints, &res)) != 0)
+		return fixu_diag_set(d, FIXU_EIO, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "%s:%d: %s", host, port, gai_strerror(rc));
+	a = &ss->addr[ss->naddr++];
+	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
+	a->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	(void)snprintf(a->peer, sizeof(a->peer), strchr(host, ':') != NULL ?
+	    "[%s]:%d" : "%s:%d", host, port);
+	return 0;
+}
+
+/* Every address of o, in order. */
 static int
 resolve(struct sim_sess *ss, const struct sim_sess_opts *o,
     struct fixu_diag *d)
 {
-	struct addrinfo hints, *res = NULL;
-	char port[16];
-	int rc;
+	const char *p = o->addrs, *c;
+	char host[256];
+	size_t k;
+	int port, rc;
 
-	if (o->port <= 0 || o->port > 65535)
-		return fixu_diag_set(d, FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
-		    "bad port %d", o->port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	(void)snprintf(port, sizeof(port), "%d", o->port);
-	if ((rc = getaddrinfo(o->host, port, &hints, &res)) != 0)
-		return fixu_diag_set(d, FIXU_EIO, SIZE_MAX, 0, FIXU_REJ_NONE,
-		    "%s:%d: %s", o->host, o->port, gai_strerror(rc));
-	memcpy(&ss->addr, res->ai_addr, res->ai_addrlen);
-	ss->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	(void)snprintf(ss->peer, sizeof(ss->peer), "%s:%d", o->host, o->port);
-	return 0;
+	if (p == NULL)
+		return resolve_one(ss, o->host, o->port, d);
+	for (;;) {
+		c = strchr(p, ',');
+		k = c != NULL ? (size_t)(c - p) : strlen(p);
+		if (util_addr(p, k, host, sizeof(host), &port) != 0)
+			return fixu_diag_set(d, FIXU_EINVAL, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "expected HOST:PORT, got '%.*s'",
+			    (int)k, p);
+		if ((rc = resolve_one(ss, host, port, d)) != 0)
+			return rc;
+		if (c == NULL)
+			return 0;
+		p = c + 1;
+	}
 }
 
 int

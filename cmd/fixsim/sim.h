@@ -8,6 +8,11 @@
  * connection during a turn and written at its end, so a burst of orders
  * costs one write per connection, not one per order.  Nothing is kept on
  * disk: a fixsim session starts with ResetSeqNumFlag unless told not to.
+ * A session that reconnects (reconnect_ms) keeps its sequence numbers, so
+ * that after a lost connection -- or a failover to another acceptor on
+ * the same store -- each side asks the other for what it missed; it
+ * tries its addresses in turn, the next one after each failed attempt or
+ * lost connection, as QuickFIX does with SocketConnectHost1, 2, ...
  *
  * Ownership: struct sim owns its sessions; a struct sim_sess lives until
  * sim_free().  The dictionaries passed to sim_new() are borrowed and must
@@ -47,6 +52,9 @@ struct sim_sess;
 struct sim_sess_opts {
 	char			 host[256];
 	int			 port;
+	/* "HOST:PORT[,HOST:PORT...]" to fail over between, instead of
+	   host and port; NULL: just those. */
+	const char		*addrs;
 	struct fixu_sessid	 sid;		/* sender is fixsim */
 	int			 hbi;		/* HeartBtInt, s; 0: 30 */
 	int			 no_reset;	/* no ResetSeqNumFlag on Logon */

@@ -210,27 +210,62 @@ util_split_hostport(const char *a, const char **host, size_t *hn,
 }
 
 int
-util_hostport(const char *mode, const char *a, char *host, size_t hostsz,
-    int *port)
+util_addr(const char *a, size_t n, char *host, size_t hostsz, int *port)
 {
+	char tmp[300], *end;
 	const char *h, *p;
-	char *end;
 	size_t hn;
 	long v;
 
-	if (util_split_hostport(a, &h, &hn, &p) != 0 || hn == 0 ||
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, a, n);
+	tmp[n] = '\0';
+	if (util_split_hostport(tmp, &h, &hn, &p) != 0 || hn == 0 ||
 	    hn >= hostsz)
-		goto bad;
+		return -1;
+	errno = 0;
+	v = strtol(p, &end, 10);
+	if (*p == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 65535)
+		return -1;
 	memcpy(host, h, hn);
 	host[hn] = '\0';
-	v = strtol(p, &end, 10);
-	if (*p == '\0' || *end != '\0' || v < 1 || v > 65535)
-		goto bad;
 	*port = (int)v;
 	return 0;
-bad:
+}
+
+int
+util_hostport(const char *mode, const char *a, char *host, size_t hostsz,
+    int *port)
+{
+	if (util_addr(a, strlen(a), host, hostsz, port) == 0)
+		return 0;
 	warnx("%s: expected HOST:PORT, got '%s'", mode, a);
 	return -1;
+}
+
+int
+util_hostports(const char *mode, const char *list, size_t *n)
+{
+	const char *p = list, *c;
+	char host[256];
+	size_t k;
+	int port;
+
+	*n = 0;
+	for (;;) {
+		c = strchr(p, ',');
+		k = c != NULL ? (size_t)(c - p) : strlen(p);
+		if (util_addr(p, k, host, sizeof(host), &port) != 0) {
+			warnx("%s: expected HOST:PORT, got '%.*s'", mode,
+			    (int)k, p);
+			return -1;
+		}
+		(*n)++;
+		if (c == NULL)
+			return 0;
+		p = c + 1;
+	}
 }
 
 int
@@ -307,4 +342,165 @@ util_catch(int sig, void (*fn)(int))
 	sa.sa_handler = fn;
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(sig, &sa, NULL);
+}
+
+/* Decimals. */
+
+int
+util_parse_dec(const char *p, size_t n, int neg_ok, int64_t *out)
+{
+	int64_t whole = 0, frac = 0, sc = UTIL_DEC_SCALE;
+	size_t i = 0;
+	int neg = 0, digits = 0;
+
+	if (n > 0 && p[0] == '-' && neg_ok) {
+		neg = 1;
+		i++;
+	}
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++, digits++) {
+		if (whole > (INT64_MAX / UTIL_DEC_SCALE - 9) / 10)
+			return -1;
+		whole = whole * 10 + (p[i] - '0');
+	}
+	if (i < n && p[i] == '.') {
+		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++, digits++)
+			if (sc > 1) {
+				sc /= 10;
+				frac += (p[i] - '0') * sc;
+			}
+	}
+	if (i != n || digits == 0)
+		return -1;
+	*out = (whole * UTIL_DEC_SCALE + frac) * (neg ? -1 : 1);
+	return 0;
+}
+
+/*
+ * The set: open addressing with linear probing over a table of 16-byte
+ * (hash, offset, length) entries, at most three quarters full; the keys
+ * lie end to end in one buffer of at most 4 GiB, so that a load run's
+ * millions of ExecIDs cost some 40 bytes each and a few allocations.
+ */
+
+#define SET_KEYS_MAX	((size_t)UINT32_MAX)
+
+struct util_setent {
+	uint64_t	 h;
+	uint32_t	 off;
+	uint32_t	 n;		/* 0: an empty slot */
+};
+
+void
+util_set_init(struct util_set *s)
+{
+	memset(s, 0, sizeof(*s));
+	fixu_buf_init(&s->keys, SET_KEYS_MAX);
+}
+
+void
+util_set_fini(struct util_set *s)
+{
+	free(s->t);
+	fixu_buf_fini(&s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+/* FNV-1a over a then b; never 0, so that 0 can mean nothing. */
+static uint64_t
+set_hash(const void *a, size_t an, const void *b, size_t bn)
+{
+	const unsigned char *p = a;
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < an; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	for (p = b, i = 0; i < bn; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	h ^= h >> 31;
+	return h != 0 ? h : 1;
+}
+
+/* The slot of a||b, or the empty slot where it would go. */
+static size_t
+set_slot(const struct util_set *s, uint64_t h, const void *a, size_t an,
+    const void *b, size_t bn)
+{
+	const struct util_setent *e;
+	size_t i = (size_t)h & (s->cap - 1);
+
+	for (;; i = (i + 1) & (s->cap - 1)) {
+		e = &s->t[i];
+		if (e->n == 0)
+			return i;
+		if (e->h == h && e->n == an + bn &&
+		    memcmp(s->keys.p + e->off, a, an) == 0 &&
+		    memcmp(s->keys.p + e->off + an, b, bn) == 0)
+			return i;
+	}
+}
+
+static int
+set_grow(struct util_set *s)
+{
+	struct util_setent *nt, *ot = s->t;
+	size_t nc = s->cap ? s->cap * 2 : 1024, oc = s->cap, i, j;
+
+	if ((nt = calloc(nc, sizeof(*nt))) == NULL)
+		return -1;
+	for (i = 0; i < oc; i++) {
+		if (ot[i].n == 0)
+			continue;
+		for (j = (size_t)ot[i].h & (nc - 1); nt[j].n != 0;
+		    j = (j + 1) & (nc - 1))
+			;
+		nt[j] = ot[i];
+	}
+	free(ot);
+	s->t = nt;
+	s->cap = nc;
+	return 0;
+}
+
+int
+util_set_has(const struct util_set *s, const void *a, size_t an,
+    const void *b, size_t bn)
+{
+	uint64_t h;
+
+	if (s->n == 0 || an + bn == 0)
+		return 0;
+	h = set_hash(a, an, b, bn);
+	return s->t[set_slot(s, h, a, an, b, bn)].n != 0;
+}
+
+int
+util_set_add(struct util_set *s, const void *a, size_t an, const void *b,
+    size_t bn)
+{
+	struct util_setent *e;
+	uint64_t h;
+	size_t off;
+
+	if (an + bn == 0 || an + bn > UINT32_MAX)
+		return -1;
+	if (s->keys.max == 0)		/* an all-zero set */
+		fixu_buf_init(&s->keys, SET_KEYS_MAX);
+	if ((s->n + 1) * 4 > s->cap * 3 && set_grow(s) != 0)
+		return -1;
+	h = set_hash(a, an, b, bn);
+	e = &s->t[set_slot(s, h, a, an, b, bn)];
+	if (e->n != 0)
+		return 1;
+	off = s->keys.len;
+	if (fixu_buf_append(&s->keys, a, an) != 0 ||
+	    fixu_buf_append(&s->keys, b, bn) != 0) {
+		s->keys.len = off;
+		return -1;
+	}
+	e->h = h;
+	e->off = (uint32_t)off;
+	e->n = (uint32_t)(an + bn);
+	s->n++;
+	return 0;
 }

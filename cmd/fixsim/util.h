@@ -2,8 +2,8 @@
  * util.h -- small helpers that more than one fixsim mode needs: bounded
  * formatting and copying into fixed buffers, the time now as FIX writes
  * it, lookups in a transport and an application dictionary, reading a
- * whole file, and the options several modes take (HOST:PORT, numbers,
- * injections, a password file).
+ * whole file, the options several modes take (HOST:PORT, numbers,
+ * injections, a password file), decimals, and a set of byte strings.
  *
  * Ownership: nothing here keeps state or allocates, except what a
  * caller's struct fixu_buf grows to; a returned pointer into a
@@ -87,6 +87,16 @@ int	util_split_hostport(const char *a, const char **host, size_t *hn,
 /* The same for an option: a host that fits hostsz, a port 1 to 65535. */
 int	util_hostport(const char *mode, const char *a, char *host,
 	    size_t hostsz, int *port);
+/* The same for a[0..n), which need not end in a NUL, and quiet: -1 and
+   nothing said when it is not one. */
+int	util_addr(const char *a, size_t n, char *host, size_t hostsz,
+	    int *port);
+/*
+ * A comma-separated list of addresses, "HOST:PORT[,HOST:PORT...]": 0
+ * when each is good (util_hostport() says what is wrong with the first
+ * bad one); *n is the number of them.
+ */
+int	util_hostports(const char *mode, const char *list, size_t *n);
 /* -opt's value s, a number from lo to hi. */
 int	util_opt_num(const char *mode, int opt, const char *s, double lo,
 	    double hi, double *out);
@@ -97,5 +107,33 @@ void	util_password(const char *mode, const char *path, char *pw,
 	    size_t size);
 /* Catch sig with fn, no flags, nothing blocked. */
 void	util_catch(int sig, void (*fn)(int));
+
+/*
+ * A decimal quantity or price, [-]digits[.digits] (the minus only with
+ * neg_ok), into millionths; digits past the sixth decimal are dropped.
+ * -1 when p[0..n) is not one, or does not fit.
+ */
+#define UTIL_DEC_SCALE	1000000
+int	util_parse_dec(const char *p, size_t n, int neg_ok, int64_t *out);
+
+/*
+ * A set of byte strings, each given in two parts a and b and kept as
+ * their concatenation: callers give a fixed-size first part (an order
+ * number, a pointer), so that two pairs never make the same key.  The
+ * set owns copies of its keys; an all-zero struct is an empty set.
+ */
+struct util_set {
+	struct util_setent	*t;
+	size_t			 cap, n;
+	struct fixu_buf		 keys;
+};
+
+void	util_set_init(struct util_set *);
+void	util_set_fini(struct util_set *);
+/* 1: a||b was in the set; 0: added now; -1: out of memory (not added). */
+int	util_set_add(struct util_set *, const void *a, size_t an,
+	    const void *b, size_t bn);
+int	util_set_has(const struct util_set *, const void *a, size_t an,
+	    const void *b, size_t bn);
 
 #endif

@@ -475,3 +475,118 @@ none_in() {	# FILE PATTERN
 	run fixsim replay "127.0.0.1:$port" "$tmp/missing.log"
 	[ "$status" -eq 5 ]
 }
+
+# ---- (d) -S: taking over from an exchange that died ------------------------
+
+# phase N: run fixsim script, the session CLIENT -> EXEC on $port, with the
+# lines of stdin after its connect.
+phase() {
+	{
+		echo "session FIX.4.4 CLIENT EXEC"
+		echo "connect within 10"
+		cat
+	} > "$tmp/phase$1.fixsim"
+	fixsim script -v -p "$port" "$tmp/phase$1.fixsim" \
+	    2> "$tmp/phase$1.err" || { cat "$tmp/phase$1.err"; return 1; }
+}
+
+# stop_acc SIGNAL: stop the acceptor started last and wait for it.
+stop_acc() {
+	kill "-$1" "$acc_pid"
+	wait "$acc_pid" 2>/dev/null || true
+}
+
+# dump: the ExecutionReports the acceptor sent, readable.
+dump() {
+	fixstore -S "$tmp/acc.db" dump -d out 'FIX.4.4:EXEC->CLIENT' |
+	    tr '\001' '|' | grep '|35=8|' || true
+}
+
+D="21=1|55=MSFT|54=1|60=$T|38=100|40=2|44=10"
+
+# stored_unanswered: a store where an exchange answered order R0, then
+# order R1 arrived while the application was one that answers nothing (a
+# node that died after the commit); the acceptor is killed.
+stored_unanswered() {
+	port=$(free_port)
+	acceptor_cfg "$tmp/acc.cfg" FIX.4.4 CLIENT
+	start_acc "$tmp/acc.cfg" -- fixsim exchange
+	printf '%s\n' logon "send 35=D|11=R0|$D" \
+	    'expect any 35=8|11=R0|39=2' disconnect | phase 0
+	stop_acc TERM
+	start_acc "$tmp/acc.cfg" -- sh -c 'exec cat > /dev/null'
+	printf '%s\n' 'set seq 3' logon "send 35=D|11=R1|$D" \
+	    'send 35=1|112=T1' 'expect any 35=0|112=T1' disconnect | phase 1
+	stop_acc KILL
+	[ "$(dump | grep -c '|11=R1|')" -eq 0 ]
+}
+
+@test "exchange -S: an order stored but never answered is answered by the next exchange, once" {
+	stored_unanswered
+	start_acc "$tmp/acc.cfg" -- fixsim exchange -S "$tmp/acc.db"
+	# The answers to R1 were stored before the client came back: it
+	# logs on without a reset, sees the gap and asks for them.  Then it
+	# sends R1 again, which is not filled twice, and a new order R2.
+	printf '%s\n' 'set seq 6' logon 'send 35=2|7=6|16=0' \
+	    'expect any 35=8|11=R1|150=0|39=0|43=Y' \
+	    'expect any 35=8|11=R1|150=F|39=2|43=Y' \
+	    "send 35=D|11=R1|$D" "send 35=D|11=R2|$D" \
+	    'expect any 35=8|11=R2|150=F|39=2' logout | phase 2
+	stop_acc TERM
+	grep -q '^fixsim exchange: 2 orders, 2 fills, .* 1 recovered, 1 duplicate$' \
+	    "$tmp/acc.err"
+	dump | grep -o '|37=[^|]*|11=[^|]*|17=[^|]*|150=.' > "$tmp/ers"
+	cat "$tmp/ers"
+	# An ack and a fill for each order, nothing for the duplicate.
+	[ "$(grep -c '|11=R1|' "$tmp/ers")" -eq 2 ]
+	[ "$(grep -c '|11=R1|.*|150=F' "$tmp/ers")" -eq 1 ]
+	[ "$(grep -c '|11=R2|' "$tmp/ers")" -eq 2 ]
+	# The ids go on after the first exchange's: none repeats.
+	grep -q '|37=O2|11=R1|17=E3|150=0' "$tmp/ers"
+	grep -q '|37=O3|11=R2|17=E6|150=F' "$tmp/ers"
+	[ "$(cut -d'|' -f4 "$tmp/ers" | sort -u | wc -l)" -eq 6 ]
+}
+
+@test "exchange -S: without FIXSESSION_ID every session of the store, answers prefixed" {
+	stored_unanswered
+	fixsim exchange -S "$tmp/acc.db" < /dev/null > "$tmp/out" 2> "$tmp/err"
+	rd "$tmp/out"
+	has "$tmp/out" '^FIX.4.4:EXEC->CLIENT	35=8|37=O2|11=R1|17=E3|150=0|' 1
+	has "$tmp/out" '^FIX.4.4:EXEC->CLIENT	35=8|37=O2|11=R1|17=E4|150=F|39=2|' 1
+	[ "$(wc -l < "$tmp/out")" -eq 2 ]
+	grep -q ' 1 recovered, 0 duplicate$' "$tmp/err"
+	# One session named: no prefix; a session the store lacks: nothing.
+	FIXSESSION_ID='FIX.4.4:EXEC->CLIENT' fixsim exchange -q \
+	    -S "$tmp/acc.db" < /dev/null > "$tmp/out1"
+	has "$tmp/out1" '^35=8|37=O2|11=R1|' 2
+	[ "$(wc -l < "$tmp/out1")" -eq 2 ]
+	FIXSESSION_ID='FIX.4.4:EXEC->NOBODY' fixsim exchange -q \
+	    -S "$tmp/acc.db" < /dev/null > "$tmp/out2"
+	[ ! -s "$tmp/out2" ]
+	# R1 again on the input, after it was answered from the store: a
+	# duplicate, not answered a second time.
+	echo "D|4|11=R1|$D|" | msgs FIX.4.4 |
+	    sed 's/^/FIX.4.4:EXEC->CLIENT\t/' > "$tmp/again"
+	fixsim exchange -S "$tmp/acc.db" < "$tmp/again" > "$tmp/out3" \
+	    2> "$tmp/err3"
+	[ "$(wc -l < "$tmp/out3")" -eq 2 ]
+	grep -q ' 1 recovered, 1 duplicate$' "$tmp/err3"
+}
+
+@test "exchange -S: a store that cannot be read is an error" {
+	run fixsim exchange -S "$tmp/missing.db" < /dev/null
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"-S $tmp/missing.db: "*"No such file"* ]]
+	echo "not a database" > "$tmp/junk.db"
+	run fixsim exchange -S "$tmp/junk.db" < /dev/null
+	[ "$status" -eq 3 ]
+	port=$(free_port)
+	acceptor_cfg "$tmp/acc.cfg" FIX.4.4 CLIENT
+	start_acc "$tmp/acc.cfg"
+	stop_acc TERM
+	FIXSESSION_ID=nonsense run fixsim exchange -S "$tmp/acc.db" < /dev/null
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"session id 'nonsense'"* ]]
+	run fixsim exchange -S
+	[ "$status" -eq 2 ]
+}

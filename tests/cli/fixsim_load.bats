@@ -83,6 +83,15 @@ j() {
 	[ "$status" -eq 2 ]
 	run fixsim load 127.0.0.1:1 extra
 	[ "$status" -eq 2 ]
+	# A list of addresses: each one checked.
+	for a in 127.0.0.1:1, ,127.0.0.1:1 127.0.0.1:1,h:0 127.0.0.1:1,,h:2; do
+		run fixsim load "$a"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"expected HOST:PORT"* ]]
+	done
+	run fixsim load -i 0 127.0.0.1:1
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-i: expected a number from 0.001 to 3600"* ]]
 }
 
 @test "load: -h prints the usage on stdout and exits 0" {
@@ -91,6 +100,7 @@ j() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: fixsim load"* ]]
 	[[ "$output" == *"-I LIST"* ]]
+	[[ "$output" == *"host:port[,host:port...]"* ]]
 }
 
 @test "load: two sessions, every order filled, histogram and plot written" {
@@ -200,4 +210,135 @@ j() {
 	echo "$output"
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"CLIENT1->NOBODY: could not log on"* ]]
+}
+
+@test "load: two addresses, the first closed: the sessions log on at the second and every order is filled" {
+	executor
+	closed=$(free_port)
+	rc=0
+	fixsim load -j -v -n 2 -c 20 -r 100 -i 0.2 -w 30 \
+	    "127.0.0.1:$closed,127.0.0.1:$port" > "$tmp/sum.json" \
+	    2> "$tmp/ev.txt" || rc=$?
+	cat "$tmp/sum.json" "$tmp/ev.txt"
+	[ "$rc" -eq 0 ]
+	[ "$(j .sent)" -eq 20 ]
+	[ "$(j .filled)" -eq 20 ]
+	[ "$(j .unanswered)" -eq 0 ]
+	[ "$(j .overfilled)" -eq 0 ]
+	[ "$(j .resent)" -eq 0 ]
+	# Each session was refused at the first address, then went on to
+	# the second, once.
+	for c in CLIENT1 CLIENT2; do
+		grep -q " $c connect: 127.0.0.1:$closed: Connection refused\$" \
+		    "$tmp/ev.txt"
+		[ "$(grep -c " $c connect: connected to 127.0.0.1:$port\$" \
+		    "$tmp/ev.txt")" -eq 1 ]
+		[ "$(grep -c " $c logon: logged on " "$tmp/ev.txt")" -eq 1 ]
+	done
+}
+
+@test "load: -v writes every session event, with the UTC time, in one format" {
+	executor
+	d0=$(date -u +%F)
+	rc=0
+	fixsim load -j -v -c 5 -r 100 "127.0.0.1:$port" > "$tmp/sum.json" \
+	    2> "$tmp/ev.txt" || rc=$?
+	d1=$(date -u +%F)
+	cat "$tmp/ev.txt"
+	[ "$rc" -eq 0 ]
+	# Every line of stderr is an event: "fixsim load: TIME ID KIND: TEXT".
+	if grep -Ev '^fixsim load: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z CLIENT1 [a-z]+: .+$' \
+	    "$tmp/ev.txt"; then
+		echo "^ not an event line"
+		false
+	fi
+	# The events of a run, in order, on the day it ran (UTC).
+	awk '{ print $4, $5, $6, $7 }' "$tmp/ev.txt" > "$tmp/kinds"
+	[ "$(sed -n 1p "$tmp/kinds")" = "CLIENT1 connect: connected to" ]
+	[ "$(sed -n 2p "$tmp/kinds")" = "CLIENT1 logon: Logon sent" ]
+	[ "$(sed -n 3p "$tmp/kinds")" = "CLIENT1 logon: logged on" ]
+	grep -qx 'CLIENT1 logout: Logout sent' "$tmp/kinds"
+	cut -c14-23 "$tmp/ev.txt" | sort -u > "$tmp/days"
+	grep -qx -e "$d0" -e "$d1" "$tmp/days"
+}
+
+# node_cfg FILE PORT: one node of a failover pair: an acceptor EXECUTOR for
+# CLIENT1 and CLIENT2 on PORT, the store shared.
+node_cfg() {
+	cat > "$1" <<CFG
+[DEFAULT]
+ConnectionType=acceptor
+SocketAcceptAddress=127.0.0.1
+SocketAcceptPort=$2
+SenderCompID=EXECUTOR
+NonStopSession=Y
+HeartBtInt=30
+StorePath=$tmp/fo.db
+
+[SESSION]
+BeginString=FIX.4.4
+TargetCompID=CLIENT1
+
+[SESSION]
+BeginString=FIX.4.4
+TargetCompID=CLIENT2
+CFG
+}
+
+started() {	# ERRFILE N: N sessions of a fixsession started
+	[ "$(grep -c ' start: acceptor' "$1" 2>/dev/null)" -ge "$2" ]
+}
+
+logons() {	# N: fixsim load logged on N times in all
+	[ "$(grep -c ' logon: logged on ' "$tmp/ev.txt" 2>/dev/null)" -ge "$1" ]
+}
+
+filled_some() {	# the primary's store holds fills
+	fixstore -S "$tmp/fo.db" dump -d out -m 8 'FIX.4.4:EXECUTOR->CLIENT1' \
+	    2>/dev/null | tr '\001' '|' | grep -q '|39=2|'
+}
+
+@test "load: failover: the primary is killed, the clients go on at the standby; no order lost, none filled twice" {
+	command -v fixsession >/dev/null || skip "fixsession not built"
+	command -v jq >/dev/null || skip "jq not installed"
+	p1=$(free_port)
+	p2=$(free_port)
+	node_cfg "$tmp/n1.cfg" "$p1"
+	node_cfg "$tmp/n2.cfg" "$p2"
+	fixsession -c "$tmp/n1.cfg" -- fixsim exchange -S "$tmp/fo.db" \
+	    < /dev/null > /dev/null 2> "$tmp/n1.err" &
+	n1=$!
+	until_true 10 started "$tmp/n1.err" 2
+	fixsim load -j -v -n 2 -c 1000 -r 200 -i 0.2 -w 60 \
+	    "127.0.0.1:$p1,127.0.0.1:$p2" > "$tmp/sum.json" \
+	    2> "$tmp/ev.txt" &
+	ld=$!
+	until_true 30 logons 2
+	until_true 30 filled_some
+	# The primary dies with orders in flight; the standby takes its
+	# store over, and its exchanges answer what the primary left.
+	kill -KILL "$n1"
+	wait "$n1" 2>/dev/null || true
+	fixsession -c "$tmp/n2.cfg" -- fixsim exchange -S "$tmp/fo.db" \
+	    < /dev/null > /dev/null 2> "$tmp/n2.err" &
+	n2=$!
+	rc=0
+	wait "$ld" || rc=$?
+	kill -TERM "$n2"
+	wait "$n2" || true
+	cat "$tmp/sum.json"
+	grep -v ' inject: ' "$tmp/ev.txt" | grep -v ' logged on \| Logon sent' |
+	    tail -n 20
+	grep 'fixsim exchange:' "$tmp/n2.err"
+	[ "$rc" -eq 0 ]
+	[ "$(j .sent)" -eq 1000 ]
+	[ "$(j .filled)" -eq 1000 ]
+	[ "$(j .unanswered)" -eq 0 ]
+	[ "$(j .overfilled)" -eq 0 ]
+	# Both sessions logged on again, at the standby.
+	[ "$(grep -c ' logon: logged on ' "$tmp/ev.txt")" -eq 4 ]
+	for c in CLIENT1 CLIENT2; do
+		grep -q " $c connect: connected to 127.0.0.1:$p2\$" "$tmp/ev.txt"
+	done
+	fixstore -S "$tmp/fo.db" verify
 }
