@@ -274,6 +274,31 @@ holder_dead(const struct lk *l, const char *holder)
 	    errno == ESRCH;
 }
 
+static int	is_fixlock(pid_t);
+
+/*
+ * The row expired, yet its holder still runs on this host: stopped or
+ * hung, since a live holder stops its command and lets go before the
+ * expiry.  Kill it (its command dies with it) before taking the lease:
+ * fencing would refuse its writes, but a process stopped inside a write
+ * transaction would keep the store's lock, and its sockets, for ever.
+ */
+static void
+overstayed(struct lk *l, const struct fixu_lease *row)
+{
+	char host[256];
+	pid_t pid;
+	int file;
+
+	if (fixu_lease_holder_parse(row->holder, host, sizeof(host), &pid,
+	    &file) != 0 || strcmp(host, l->host) != 0 || pid == getpid() ||
+	    !is_fixlock(pid) || kill(pid, SIGKILL) == -1)
+		return;
+	if (!l->quiet)
+		warnx("lease %s: holder %s overstayed its lease (stopped or "
+		    "hung): killed it", l->name, row->holder);
+}
+
 /* ---- taking the lease ------------------------------------------------------- */
 
 static volatile sig_atomic_t alarmed;
@@ -403,6 +428,9 @@ take_sql(struct lk *l)
 		/* Read first: a write transaction per poll would queue every
 		 * waiter behind the holder's renewals. */
 		get_row(l, &row, &have);
+		if (have && row.holder[0] != '\0' && row.expires_ns <= now &&
+		    !l->expiry_only)
+			overstayed(l, &row);
 		if (have && row.holder[0] != '\0' && row.expires_ns > now &&
 		    !l->expiry_only && holder_dead(l, row.holder)) {
 			/* Guarded by its token: one waiter frees it. */

@@ -179,14 +179,33 @@ contend() {
 	[ "$(cat "$tmp/standby")" -eq 2 ]
 }
 
-@test "fixlock: SQL lease, SIGSTOP of the holder: a successor takes it, the old command is stopped and its token refused" {
-	# The old command writes through fixsession's fence: a stale token
-	# must be refused by the store, and the resumed holder must kill it.
+@test "fixlock: SQL lease, SIGSTOP of the holder: the successor kills it once it overstayed, takes over; the old token is refused" {
 	bg fixlock -T 1 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
 	holder=$last
 	until_true 5 exists "$tmp/child"
 	kill -STOP "$holder"
-	bg fixlock -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
+	run fixlock -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN"'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"holder "*" overstayed its lease (stopped or hung): killed it"* ]]
+	[ "${lines[-1]}" -eq 2 ]
+	st=0
+	wait "$holder" || st=$?
+	[ "$st" -eq 137 ]
+	until_true 5 gone "$(cat "$tmp/child")"
+	# The store refuses token 1 now: a fixsession holding it cannot commit.
+	port=$(free_port)
+	acc_store=$db acceptor_cfg "$tmp/acc.cfg" CLIENT1
+	FIXLOCK_LEASE=exec FIXLOCK_TOKEN=1 run fixsession -c "$tmp/acc.cfg" -- cat
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"token 1 is no longer current"* ]]
+}
+
+@test "fixlock: SQL lease, SIGSTOP of the holder, -E: taken after the expiry; resumed, it stops its command and exits 1" {
+	bg fixlock -T 1 -S "$db" exec sh -c 'echo $$ > "$0"; exec sleep 300' "$tmp/child"
+	holder=$last
+	until_true 5 exists "$tmp/child"
+	kill -STOP "$holder"
+	bg fixlock -E -T 1 -S "$db" exec sh -c 'echo "$FIXLOCK_TOKEN" > "$0"; exec sleep 300' "$tmp/standby"
 	until_true 10 exists "$tmp/standby"
 	[ "$(cat "$tmp/standby")" -eq 2 ]
 	kill -CONT "$holder"
@@ -194,13 +213,6 @@ contend() {
 	wait "$holder" || st=$?
 	[ "$st" -eq 1 ]
 	gone "$(cat "$tmp/child")"
-	# The store refuses token 1 now: a fixsession holding it cannot commit.
-	port=$(free_port)
-	printf '[DEFAULT]\nConnectionType=acceptor\nSenderCompID=EXEC\nSocketAcceptPort=%s\nSocketAcceptAddress=127.0.0.1\nStartTime=00:00:00\nEndTime=00:00:00\nStorePath=%s\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=CLIENT1\n' \
-	    "$port" "$db" > "$tmp/acc.cfg"
-	FIXLOCK_LEASE=exec FIXLOCK_TOKEN=1 run fixsession -c "$tmp/acc.cfg" -- cat
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"token 1 is no longer current"* ]]
 	[ "$(state_of exec)" = held ]
 	[ "$(token_of exec)" -eq 2 ]
 }
@@ -344,8 +356,7 @@ contend() {
 
 @test "fixlock -W with fixsession: settings and dictionaries first, the store only with the token" {
 	port=$(free_port)
-	printf '[DEFAULT]\nConnectionType=acceptor\nSenderCompID=EXEC\nSocketAcceptPort=%s\nSocketAcceptAddress=127.0.0.1\nStartTime=00:00:00\nEndTime=00:00:00\nStorePath=%s\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=CLIENT1\n' \
-	    "$port" "$tmp/fs.db" > "$tmp/acc.cfg"
+	acc_store=$tmp/fs.db acceptor_cfg "$tmp/acc.cfg" CLIENT1
 	bg fixlock -f "$lock" -S "$tmp/fs.db" exec sleep 300
 	holder=$last
 	until_true 5 exists "$tmp/fs.db"

@@ -33,30 +33,6 @@ teardown() {
 	return 0
 }
 
-# acceptor_cfg FILE [KEY=VALUE ...] TARGET ...: an acceptor on $port with
-# the keys in [DEFAULT] and one FIX.4.4 session per TARGET.
-acceptor_cfg() {
-	f=$1
-	shift
-	cat > "$f" <<CFG
-[DEFAULT]
-ConnectionType=acceptor
-SocketAcceptAddress=127.0.0.1
-SocketAcceptPort=$port
-SenderCompID=EXEC
-NonStopSession=Y
-HeartBtInt=30
-StorePath=$tmp/acc.db
-CFG
-	for a in "$@"; do
-		case $a in
-		*=*)	echo "$a" >> "$f" ;;
-		*)	printf '\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=%s\n' \
-			    "$a" >> "$f" ;;
-		esac
-	done
-}
-
 # initiator_cfg FILE [KEY=VALUE ...]: the initiator C1 of acceptor_cfg's
 # session C1, store tmp/ini.db.
 initiator_cfg() {

@@ -49,3 +49,28 @@ until_true() {
 gone() {	# PID: the process has ended
 	! kill -0 "$1" 2>/dev/null
 }
+
+# acceptor_cfg FILE [KEY=VALUE ...] TARGET ...: an acceptor on $port with
+# the keys in [DEFAULT] and one FIX.4.4 session per TARGET; its store is
+# $acc_store, else $tmp/acc.db.
+acceptor_cfg() {
+	f=$1
+	shift
+	cat > "$f" <<CFG
+[DEFAULT]
+ConnectionType=acceptor
+SocketAcceptAddress=127.0.0.1
+SocketAcceptPort=$port
+SenderCompID=EXEC
+NonStopSession=Y
+HeartBtInt=30
+StorePath=${acc_store:-$tmp/acc.db}
+CFG
+	for a in "$@"; do
+		case $a in
+		*=*)	echo "$a" >> "$f" ;;
+		*)	printf '\n[SESSION]\nBeginString=FIX.4.4\nTargetCompID=%s\n' \
+			    "$a" >> "$f" ;;
+		esac
+	done
+}
