@@ -475,15 +475,5 @@ else
 	fi
 fi
 
-if [ "$merge" = 1 ]; then
-	f=$OUT/results.txt
-	if [ -f "$f" ]; then
-		grep -v '^fsim_\|^ratio_fsim_' "$f" > "$f.tmp"
-	else
-		: > "$f.tmp"
-	fi
-	cat "$RES" >> "$f.tmp" && mv "$f.tmp" "$f" && rm -f "$RES"
-	echo
-	echo "key=value figures: $f"
-fi
+[ "$merge" = 1 ] && merge_results '^fsim_\|^ratio_fsim_'
 exit 0

@@ -82,3 +82,18 @@ stop_pid() {	# PID: SIGTERM, wait up to 10 s, then SIGKILL
 	wait "$1" 2>/dev/null
 	return 0
 }
+
+# merge_results PATTERN: a section run alone keeps its figures in $RES;
+# put them into $OUT/results.txt in place of the keys matching the grep
+# PATTERN there.
+merge_results() {
+	_f=$OUT/results.txt
+	if [ -f "$_f" ]; then
+		grep -v "$1" "$_f" > "$_f.tmp"
+	else
+		: > "$_f.tmp"
+	fi
+	cat "$RES" >> "$_f.tmp" && mv "$_f.tmp" "$_f" && rm -f "$RES"
+	echo
+	echo "key=value figures: $_f"
+}

@@ -12,7 +12,10 @@
 # executor under one load client (bench/session.sh, which also runs alone
 # and has its own knobs, SESS_*), (g) fixsim: the rate fixsim load can
 # offer, how accurate its latencies are, and fixsim beside sessload
-# (bench/fixsim.sh, which also runs alone, knobs FSIM_*).  Every figure
+# (bench/fixsim.sh, which also runs alone, knobs FSIM_*), (h) failover:
+# 100 SIGKILLs of a primary per lease kind, the time to detection,
+# takeover and clients logged on again (bench/failover.sh, knobs FAIL_*,
+# about 7 minutes).  Every figure
 # is printed with its unit and written as key=value to
 # BUILD/bench/results.txt.  Nothing here passes or fails: a figure that
 # cannot be measured is reported as skipped, with the reason.
@@ -405,6 +408,11 @@ SESSION_RES="$RES.tmp" sh bench/session.sh "$B"
 
 echo
 FSIM_RES="$RES.tmp" sh bench/fixsim.sh "$B"
+
+# ---- h) failover: a standby taking over from a killed primary --------------
+
+echo
+FAIL_RES="$RES.tmp" sh bench/failover.sh "$B"
 
 mv "$RES.tmp" "$RES"
 echo

@@ -641,15 +641,5 @@ kv ratio_sess_p99_normal_qf "$r6"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
-if [ "$merge" = 1 ]; then
-	f=$OUT/results.txt
-	if [ -f "$f" ]; then
-		grep -v '^sess_\|^ratio_sess_' "$f" > "$f.tmp"
-	else
-		: > "$f.tmp"
-	fi
-	cat "$RES" >> "$f.tmp" && mv "$f.tmp" "$f" && rm -f "$RES"
-	echo
-	echo "key=value figures: $f"
-fi
+[ "$merge" = 1 ] && merge_results '^sess_\|^ratio_sess_'
 exit 0
