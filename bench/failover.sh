@@ -4,9 +4,12 @@
 #   sh bench/failover.sh [BUILD]        (BUILD defaults to build)
 #
 # Runs examples/failover-drill.sh with FAIL_TRIALS trials (100) for each
-# lease kind, file and SQL (TTL FAIL_TTL, 2 s), each trial a SIGKILL of the
-# primary while FAIL_SESSIONS clients stream FAIL_RATE orders/s and
-# reconnect every FAIL_RECONNECT seconds (0.2).  From the drill's per-trial
+# lease kind, each trial a SIGKILL of the primary while FAIL_SESSIONS
+# clients stream FAIL_RATE orders/s and reconnect every FAIL_RECONNECT
+# seconds (0.2): a file lease; an SQL lease (TTL FAIL_TTL, 2 s), which a
+# standby on the same host takes as soon as it sees the holder's process
+# gone; and an SQL lease taken only at its expiry (fixlock -E), as a
+# standby on another host would.  From the drill's per-trial
 # times it prints p50, p99 and max of each part of the recovery time,
 # measured from the kill:
 #   detection     the standby holds the lease
@@ -14,13 +17,14 @@
 #   counterparty  the last client is logged on again
 # beside the goals: file-lease takeover within 100 ms, SQL-lease takeover
 # within TTL + 300 ms, every client logged on within 1 s (file lease; the
-# SQL lease adds its TTL), and whether the drill found any order lost or
+# expiry path adds the TTL), and whether the drill found any order lost or
 # filled twice in the whole run.  Figures go as key=value lines (keys
 # fail_*) to FAIL_RES when set (bench/run.sh sets it), or else are merged
 # into BUILD/bench/results.txt.  Nothing passes or fails here.
 #
 # Environment: FAIL_TRIALS (100), FAIL_TTL (2), FAIL_RATE (200),
-# FAIL_SESSIONS (4), FAIL_RECONNECT (0.2), FAIL_KINDS ("file sql").
+# FAIL_SESSIONS (4), FAIL_RECONNECT (0.2), FAIL_KINDS ("file sql
+# sql-expiry").
 
 set -u
 
@@ -31,7 +35,7 @@ FAIL_TTL=${FAIL_TTL:-2}
 FAIL_RATE=${FAIL_RATE:-200}
 FAIL_SESSIONS=${FAIL_SESSIONS:-4}
 FAIL_RECONNECT=${FAIL_RECONNECT:-0.2}
-FAIL_KINDS=${FAIL_KINDS:-file sql}
+FAIL_KINDS=${FAIL_KINDS:-file sql sql-expiry}
 if [ -n "${FAIL_RES:-}" ]; then
 	RES=$FAIL_RES
 	merge=0
@@ -59,7 +63,12 @@ pct() {
 for kind in $FAIL_KINDS; do
 	tsv=$OUT/failover-$kind.tsv
 	log=$OUT/failover-$kind.log
-	bash examples/failover-drill.sh -q -b "$B" -k "$kind" -m kill \
+	k=$(echo "$kind" | tr - _)	# for the keys
+	case $kind in
+	sql-expiry) kopt="-k sql -E" ;;
+	*) kopt="-k $kind" ;;
+	esac
+	bash examples/failover-drill.sh -q -b "$B" $kopt -m kill \
 	    -t "$FAIL_TRIALS" -T "$FAIL_TTL" -r "$FAIL_RATE" \
 	    -n "$FAIL_SESSIONS" -i "$FAIL_RECONNECT" -o "$tsv" > "$log" 2>&1
 	rc=$?
@@ -67,7 +76,7 @@ for kind in $FAIL_KINDS; do
 	if [ "$n" -eq 0 ]; then
 		line "$kind lease" "skipped (the drill failed, exit $rc:" \
 		    "$(tail -n 1 "$log"))"
-		skipped "fail_${kind}_trials"
+		skipped "fail_${k}_trials"
 		continue
 	fi
 	case $rc in
@@ -76,8 +85,8 @@ for kind in $FAIL_KINDS; do
 	*) verdict="drill exit $rc after $n trials (see $log)" ;;
 	esac
 	line "$kind lease, trials" "$n; $verdict"
-	kv "fail_${kind}_trials" "$n"
-	kv "fail_${kind}_drill_exit" "$rc"
+	kv "fail_${k}_trials" "$n"
+	kv "fail_${k}_drill_exit" "$rc"
 	col=4
 	for part in detection takeover counterparty; do
 		p50=$(pct "$tsv" $col 50)
@@ -85,9 +94,9 @@ for kind in $FAIL_KINDS; do
 		max=$(pct "$tsv" $col 100)
 		case $kind.$part in
 		file.takeover) goal=100 ;;
-		sql.takeover) goal=$(calc "$FAIL_TTL * 1000 + 300") ;;
-		file.counterparty) goal=1000 ;;
-		sql.counterparty) goal=$(calc "$FAIL_TTL * 1000 + 1000") ;;
+		sql*.takeover) goal=$(calc "$FAIL_TTL * 1000 + 300") ;;
+		file.counterparty|sql.counterparty) goal=1000 ;;
+		sql-expiry.counterparty) goal=$(calc "$FAIL_TTL * 1000 + 1000") ;;
 		*) goal= ;;
 		esac
 		if [ -n "$goal" ]; then
@@ -96,9 +105,9 @@ for kind in $FAIL_KINDS; do
 			g=
 		fi
 		line "  $part ms" "p50 $p50  p99 $p99  max $max$g"
-		kv "fail_${kind}_${part}_p50_ms" "$p50"
-		kv "fail_${kind}_${part}_p99_ms" "$p99"
-		kv "fail_${kind}_${part}_max_ms" "$max"
+		kv "fail_${k}_${part}_p50_ms" "$p50"
+		kv "fail_${k}_${part}_p99_ms" "$p99"
+		kv "fail_${k}_${part}_max_ms" "$max"
 		col=$((col + 1))
 	done
 done
