@@ -80,8 +80,8 @@ for kind in $FAIL_KINDS; do
 		continue
 	fi
 	case $rc in
-	0) verdict="none lost, none filled twice" ;;
-	1) verdict="ORDERS LOST OR FILLED TWICE (see $log)" ;;
+	0) verdict="none lost, none filled twice, store verified" ;;
+	1) verdict="ORDER LOST OR FILLED TWICE, OR STORE BROKEN (see $log)" ;;
 	*) verdict="drill exit $rc after $n trials (see $log)" ;;
 	esac
 	line "$kind lease, trials" "$n; $verdict"
