@@ -281,6 +281,26 @@ contend() {
 	[[ "$output" == *"lease exec is not held"* ]]
 }
 
+@test "fixlock: -b with a file lease: refused while the file is locked, frees a dead holder's row" {
+	bg fixlock -T 60 -f "$lock" -S "$db" exec sleep 300
+	holder=$last
+	until_true 5 is_state exec held
+	run fixlock -b -f "$lock" -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is alive"* ]]
+	kill -KILL "$holder"
+	until_true 5 gone "$holder"
+	# The kernel let the lock go; the row still names the dead holder.
+	run fixlock -l -f "$lock" -S "$db" exec
+	[[ "$output" == *"exec: held by "*" file, token 1,"*"; the lock file is not locked"* ]]
+	run fixlock -b -f "$lock" -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"released (was held by "*" file, token 1;"* ]]
+	run fixlock -l -S "$db" exec
+	[ "$status" -eq 1 ]
+	[ "$output" = "exec: free (last token 1)" ]
+}
+
 @test "fixlock: -x hands over to a waiting standby at once (both kinds)" {
 	for kind in "-T 60" "-f $lock"; do
 		rm -f "$tmp/standby"
