@@ -12,15 +12,20 @@ port_busy() {
 		END { exit !f }'
 }
 
-# pick_port: print a port nothing listens on, from 20000 to 32767: below
-# the kernel's ephemeral range, so no client socket of this host holds it.
-# Another process may still take it first: a failed bind costs a retry.
+# pick_port: print a port nothing listens on, from FIXU_PORT_LO (20000)
+# to FIXU_PORT_HI (32767): below the kernel's ephemeral range, so no client
+# socket of this host holds it.  Another process may still take it first:
+# a failed bind costs a retry.  tests/run.sh gives each test file running
+# beside others a range of its own.
 pick_port() {
 	_i=0
+	_lo=${FIXU_PORT_LO:-20000}
+	_n=$((${FIXU_PORT_HI:-32767} - _lo + 1))
 	while [ "$_i" -lt 50 ]; do
-		_p=$(awk -v s="$$" -v i="$_i" -v t="$(date +%s%N)" 'BEGIN {
+		_p=$(awk -v s="$$" -v i="$_i" -v t="$(date +%s%N)" -v lo="$_lo" \
+		    -v n="$_n" 'BEGIN {
 		    srand(s * 31 + i * 7919 + substr(t, length(t) - 8) % 100000)
-		    printf "%d", 20000 + int(rand() * 12768) }')
+		    printf "%d", lo + int(rand() * n) }')
 		case $_p in
 		''|*[!0-9]*) return 1 ;;
 		esac
