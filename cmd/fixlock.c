@@ -1094,6 +1094,14 @@ main(int argc, char **argv)
 	}
 	if (l.force)
 		usage(CMD_EX_USAGE);
+	/* "fixlock NAME -- COMMAND", as DESIGN.md writes it: same thing. */
+	if (strcmp(argv[1], "--") == 0) {
+		if (argc < 3)
+			usage(CMD_EX_USAGE);
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	l.tokfd = -1;
 	file = l.lockfile != NULL;
 	if (fixu_lease_holder_fmt(l.holder, sizeof(l.holder), l.ident, l.host,

@@ -82,11 +82,17 @@ contend() {
 	[ "$output" = "exec 1 $db" ]
 	run fixlock -f "$lock" -S "$db" exec sh -c 'kill -USR2 $$'
 	[ "$status" -eq $((128 + 12)) ]
+	# A "--" between the lease and the command is taken and dropped.
+	run fixlock -S "$db" exec -- sh -c 'echo "$FIXLOCK_LEASE"'
+	[ "$status" -eq 0 ]
+	[ "$output" = exec ]
+	run fixlock -S "$db" exec --
+	[ "$status" -eq 2 ]
 	run -127 fixlock -S "$db" exec /nonexistent/cmd
 	[[ "$output" == *"/nonexistent/cmd: No such file or directory"* ]]
 	# After each run the lease is free again, its last token kept.
 	is_state exec free
-	[ "$(token_of exec)" -eq 3 ]
+	[ "$(token_of exec)" -eq 4 ]
 }
 
 @test "fixlock: usage errors exit 2 and say what is wrong" {
