@@ -33,32 +33,6 @@ teardown() {
 	return 0
 }
 
-# initiator_cfg FILE [KEY=VALUE ...]: the initiator C1 of acceptor_cfg's
-# session C1, store tmp/ini.db.
-initiator_cfg() {
-	f=$1
-	shift
-	cat > "$f" <<CFG
-[DEFAULT]
-ConnectionType=initiator
-SocketConnectHost=127.0.0.1
-SocketConnectPort=$port
-NonStopSession=Y
-HeartBtInt=30
-ReconnectInterval=1
-StorePath=$tmp/ini.db
-
-[SESSION]
-BeginString=FIX.4.4
-SenderCompID=C1
-TargetCompID=EXEC
-CFG
-	for a in "$@"; do
-		echo "$a" >> "$f"
-	done
-	chmod 600 "$f"
-}
-
 # start_fs NAME FD CFG [ARG ...]: fixsession -c CFG reading the FIFO
 # tmp/NAME.in, which the test holds open on FD; stdout and stderr are
 # appended to tmp/NAME.out and tmp/NAME.err.  The pid is in $NAME_pid.

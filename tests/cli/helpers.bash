@@ -74,3 +74,29 @@ CFG
 		esac
 	done
 }
+
+# initiator_cfg FILE [KEY=VALUE ...]: the initiator C1 of acceptor_cfg's
+# session C1, store tmp/ini.db.
+initiator_cfg() {
+	f=$1
+	shift
+	cat > "$f" <<CFG
+[DEFAULT]
+ConnectionType=initiator
+SocketConnectHost=127.0.0.1
+SocketConnectPort=$port
+NonStopSession=Y
+HeartBtInt=30
+ReconnectInterval=1
+StorePath=$tmp/ini.db
+
+[SESSION]
+BeginString=FIX.4.4
+SenderCompID=C1
+TargetCompID=EXEC
+CFG
+	for a in "$@"; do
+		echo "$a" >> "$f"
+	done
+	chmod 600 "$f"
+}

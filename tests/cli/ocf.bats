@@ -213,21 +213,7 @@ held() {
 	export OCF_RESKEY_app="fixsim exchange -q"
 	is 0 start
 	PIDS="$PIDS $(pid_of)"
-	cat > "$tmp/ini.cfg" <<CFG
-[DEFAULT]
-ConnectionType=initiator
-SocketConnectHost=127.0.0.1
-SocketConnectPort=$port
-NonStopSession=Y
-HeartBtInt=30
-ReconnectInterval=1
-StorePath=$tmp/ini.db
-
-[SESSION]
-BeginString=FIX.4.4
-SenderCompID=C1
-TargetCompID=EXEC
-CFG
+	initiator_cfg "$tmp/ini.cfg"
 	mkfifo "$tmp/ini.in"
 	exec 7<> "$tmp/ini.in"
 	fixsession -c "$tmp/ini.cfg" < "$tmp/ini.in" > "$tmp/ini.out" \
