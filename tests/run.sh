@@ -73,15 +73,20 @@ if [ -x "$build/tests/crash_writer" ]; then
 fi
 
 # The bats files run FIXU_TEST_LANES (3) at a time: most of their time is
-# spent waiting on servers, sockets and timers, not on the CPU.  The k-th
+# spent waiting on servers, sockets and timers, not on the CPU.  Under the
+# sanitizers every tool is several times slower and the tests wait on one
+# another's CPU, so there they run one at a time (a fixsim.1 example
+# failed once beside two other lanes under ASan).  The k-th
 # file picks its free ports from a range of 400 of its own, so two files
 # running together never pick the same port.  Reported in file order.
 echo "command-line tests:"
+lanes=3
+[ -n "${FIXU_SANITIZE:-}" ] && lanes=1
 i=0
 for b in tests/cli/*.bats; do
 	[ -f "$b" ] && printf '%s %d\n' "$b" "$i"
 	i=$((i + 1))
-done | xargs -P "${FIXU_TEST_LANES:-3}" -L 1 sh -c '
+done | xargs -P "${FIXU_TEST_LANES:-$lanes}" -L 1 sh -c '
 	lo=$((20000 + $3 % 30 * 400))
 	FIXU_PORT_LO=$lo FIXU_PORT_HI=$((lo + 399)) \
 	    bats --tap "$2" > "$1/$(basename "$2" .bats).tap" 2>&1' _ "$log"
