@@ -92,6 +92,7 @@
 #include "err.h"
 #include "store.h"
 #include "store_int.h"
+#include "walbuf.h"
 
 #ifndef SQLITE_OPEN_EXRESCODE
 #define SQLITE_OPEN_EXRESCODE	0	/* before 3.37: extended codes below */
@@ -578,7 +579,8 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	flags |= ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
 	    (o->create ? SQLITE_OPEN_CREATE : 0);
-	rc = sqlite3_open_v2(o->path, &b->db, flags, NULL);
+	rc = sqlite3_open_v2(o->path, &b->db, flags, ro ? NULL :
+	    fixu_walbuf_vfs());
 	if (rc != SQLITE_OK) {
 		rc = sq_err(b, rc, "open", d);
 		goto fail;
