@@ -285,6 +285,8 @@ struct sq {
 	pthread_mutex_t	 ckpt_mu;
 	pthread_cond_t	 ckpt_cv;
 	int		 ckpt_stop;
+	int		 wal_frames;	/* frames in the WAL after our last commit */
+	int		 ckpt_fresh;	/* 1: a pass ended since the last catch-up */
 	/* The busy handler's patience and when the current wait began. */
 	int64_t		 busy_ns, busy_t0;
 };
@@ -657,10 +659,60 @@ fail:
  * database inside whichever commit crosses wal_autocheckpoint, stalling
  * the session loop for several fsyncs.  This thread, on its own
  * connection, copies what it can every CKPT_MS without ever blocking a
- * writer (PASSIVE); the WAL restarts from the beginning at the next
- * commit after a complete pass.
+ * writer (PASSIVE).
+ *
+ * The WAL restarts from its beginning only at a commit that finds every
+ * frame copied, and under steady load a commit may never find the thread
+ * done: the WAL would grow for as long as the load lasts, each commit
+ * appending to a longer file.  So once the WAL holds CKPT_CATCHUP frames
+ * the thread passes again at once, and the writer, after a commit that
+ * finds a pass just ended, copies the few frames that pass left (syncing
+ * as SQLite's checkpoints do), and its next commit starts the WAL again.
  */
 #define CKPT_MS		20
+#define CKPT_CATCHUP	16384	/* frames: 67 MB of 4 KB pages */
+
+static int
+ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	__atomic_store_n(&((struct sq *)arg)->wal_frames, frames,
+	    __ATOMIC_RELAXED);
+	return SQLITE_OK;
+}
+
+/* One pass of the thread; tells ckpt_catchup() that one ended. */
+static void
+ckpt_pass(struct sq *b, sqlite3 *db)
+{
+	int nlog = 0, nckpt = 0;
+
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &nckpt) == SQLITE_OK && nckpt > 0)
+		__atomic_store_n(&b->ckpt_fresh, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * After a commit: when the WAL is long and the thread has just ended a
+ * pass, copy the frames it left (and sync, as SQLite's checkpoints do)
+ * so that the next commit starts the WAL again; at twice the length,
+ * whether or not a pass ended.
+ */
+static void
+ckpt_catchup(struct sq *b)
+{
+	int frames = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED);
+
+	if (!b->ckpt_on || frames < CKPT_CATCHUP)
+		return;
+	if (!__atomic_exchange_n(&b->ckpt_fresh, 0, __ATOMIC_ACQUIRE) &&
+	    frames < 2 * CKPT_CATCHUP)
+		return;
+	/* Busy (the thread is copying): a later commit tries again. */
+	(void)sqlite3_wal_checkpoint_v2(b->db, NULL,
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
 
 static void *
 ckpt_main(void *arg)
@@ -676,10 +728,17 @@ ckpt_main(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 0);
+	/*
+	 * A connection learns that the database is in WAL mode at its first
+	 * read; until then a checkpoint on it does nothing at all.
+	 */
+	(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
 	while (!stop) {
 		pthread_mutex_lock(&b->ckpt_mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += CKPT_MS * 1000000L;
+		/* Behind: pass after pass, so the writer finds a small lag. */
+		ts.tv_nsec += __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED) >=
+		    CKPT_CATCHUP ? 1000000L : CKPT_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -689,8 +748,7 @@ ckpt_main(void *arg)
 			    &ts);
 		stop = b->ckpt_stop;
 		pthread_mutex_unlock(&b->ckpt_mu);
-		(void)sqlite3_wal_checkpoint_v2(db, NULL,
-		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		ckpt_pass(b, db);
 	}
 	sqlite3_close_v2(db);
 	return NULL;
@@ -712,6 +770,7 @@ ckpt_start(struct sq *b, struct fixu_diag *d)
 		return sq_exec(b, "PRAGMA wal_autocheckpoint = 1000", d);
 	}
 	b->ckpt_on = 1;
+	(void)sqlite3_wal_hook(b->db, ckpt_walhook, b);
 	return 0;
 }
 
@@ -824,6 +883,7 @@ sq_commit(void *bh, const char *fence, uint64_t token, struct fixu_diag *d)
 	if ((rc = sq_done(b, s, "commit", d)) < 0)
 		goto fail;
 	b->in_txn = 0;
+	ckpt_catchup(b);
 	return 0;
 fail:
 	sq_rollback(b);

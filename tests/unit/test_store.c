@@ -1336,6 +1336,85 @@ test_damaged(void)
 	fixu_store_close(st);
 }
 
+/* The WAL header's checkpoint sequence: one more at every restart. */
+static long
+wal_seq(const char *db)
+{
+	char p[4300];
+	unsigned char h[16];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s-wal", db);
+	if ((f = fopen(p, "rb")) == NULL)
+		return -1;
+	n = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	if (n != sizeof(h))
+		return -1;
+	return (long)h[12] << 24 | (long)h[13] << 16 | (long)h[14] << 8 |
+	    (long)h[15];
+}
+
+static long long
+file_size(const char *db, const char *sfx)
+{
+	char p[4300];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s%s", db, sfx);
+	return stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static void
+test_checkpointer(void)
+{
+	char path[4200];
+	struct fixu_store_opts o;
+	struct fixu_store *st = NULL;
+	struct fixu_diag d;
+	struct timespec nap = { 0, 150000000L };
+	long long sz, max = 0;
+	long s0, s1;
+	int64_t id;
+	uint64_t i;
+	int bad = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.path = newpath(path, sizeof(path));
+	o.create = 1;
+	o.durability = FIXU_DUR_NORMAL;
+	o.bg_checkpoint = 1;
+	if (fixu_store_open(&st, &o, &d) < 0) {
+		ok(0, "open: %s", d.msg);
+		return;
+	}
+	id = mksess(st, "FIX.4.4:EXEC->CLIENT1");
+	for (i = 1; i <= 300; i++) {
+		app(st, id, FIXU_DIR_OUT, i, "D", 0, NULL, 0);
+		bad |= fixu_store_commit(st, NULL) != 0;
+	}
+	s0 = wal_seq(path);
+	nanosleep(&nap, NULL);
+	app(st, id, FIXU_DIR_OUT, i++, "D", 0, NULL, 0);
+	bad |= fixu_store_commit(st, NULL) != 0;
+	s1 = wal_seq(path);
+	ok(s0 >= 0 && s1 > s0, "the checkpointer copies the WAL and a commit "
+	    "after a pause starts it again (sequence %ld, then %ld)", s0, s1);
+	/* Without a pause: the writer catches up at CKPT_CATCHUP frames. */
+	for (; i <= 30000 && !bad; i++) {
+		app(st, id, FIXU_DIR_OUT, i, "D", 0, NULL, 0);
+		bad |= fixu_store_commit(st, NULL) != 0;
+		if (i % 500 == 0 && (sz = file_size(path, "-wal")) > max)
+			max = sz;
+	}
+	ok(!bad, "30,000 commits");
+	ok(max > 0 && max < 40000LL * 4120, "  the WAL stays under 40,000 "
+	    "frames under steady load (largest %lld bytes)", max);
+	is_int(getsess(st, id).next_out, 30001, "  and holds every message");
+	fixu_store_close(st);
+}
+
 static void
 rmtree(void)
 {
@@ -1385,6 +1464,7 @@ main(void)
 	test_nested();
 	test_full();
 	test_damaged();
+	test_checkpointer();
 	rmtree();
 	return tap_done();
 }
