@@ -196,6 +196,7 @@ open_store(struct lk *l, int readonly)
 	so.readonly = readonly;
 	so.create = !readonly;
 	so.durability = FIXU_DUR_FULL;
+	so.rare_checkpoint = 1;
 	if ((rc = fixu_store_open(&l->st, &so, &d)) != 0)
 		errx(exit_for(rc), "%s: %s", l->storepath,
 		    fixu_diag_fmt(&d, buf, sizeof(buf)));
@@ -507,6 +508,10 @@ renewer(void *arg)
 		t0 = mono_ns();
 		rc = fixu_store_lease_renew(l->st, l->name, l->token, t0,
 		    l->ttl_ns, &d);
+		if (mono_ns() - t0 > l->plan.renew)
+			event(l, "slow renewal: %.0f ms (late by %.0f ms)",
+			    (double)(mono_ns() - t0) / 1e6,
+			    (double)(t0 - next) / 1e6);
 		if (rc == 0) {
 			atomic_store(&l->last_ok, t0);
 			if (failing)

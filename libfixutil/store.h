@@ -101,6 +101,10 @@ struct fixu_store_opts {
 	int		 busy_ms;	/* wait for a busy database; 0: 5000 */
 	int		 bg_checkpoint;	/* copy the WAL back from a thread of
 					   its own, not inside commits */
+	int		 rare_checkpoint; /* commits checkpoint only a WAL of
+					   65,536 pages, not of 1,000: for
+					   short commits that must not wait
+					   (lease renewals) */
 };
 
 /* $FIXUTIL_STORE, else "fixutil.db" in the current directory. */

@@ -294,11 +294,16 @@ struct sq {
 static int	ckpt_start(struct sq *, struct fixu_diag *);
 
 /*
- * Wait for a lock another connection holds, polling every 200 us for the
- * first 20 ms and every 2 ms after that.  SQLite's own busy_timeout sleeps
+ * Wait for a lock another connection holds, polling every 100 us for the
+ * first 2 s and every 2 ms after that.  SQLite's own busy_timeout sleeps
  * 1, 2, 5, 10, 15 ms... between tries, so a lock let go (a writer that just
  * died, say) was taken up to 15 ms late: a standby taking a store over
- * after a failover waited for nothing.
+ * after a failover waited for nothing.  And a busy fixsession lets go of
+ * the write lock between two commits only for the tens of microseconds
+ * its loop takes to poll: a try every 2 ms found that gap about once in a
+ * hundred commits, and a lease renewal behind a fixsession catching up
+ * after a takeover (full durability, commits of milliseconds) waited
+ * 1.3 s, past its deadline.
  */
 static int
 sq_busy(void *arg, int count)
@@ -314,7 +319,7 @@ sq_busy(void *arg, int count)
 	if (now - b->busy_t0 >= b->busy_ns)
 		return 0;
 	ts.tv_sec = 0;
-	ts.tv_nsec = now - b->busy_t0 < 20000000 ? 200000 : 2000000;
+	ts.tv_nsec = now - b->busy_t0 < 2000000000LL ? 100000 : 2000000;
 	(void)nanosleep(&ts, NULL);
 	return 1;
 }
@@ -645,6 +650,16 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
 	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
+		goto fail;
+	/*
+	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
+	 * and syncs twice before it returns: on a loaded machine hundreds of
+	 * milliseconds, longer than a lease's TTL/4.  Tiny commits alone
+	 * take hours to fill 65,536 pages, and beside a fixsession (which
+	 * keeps the WAL under 32,768) never do.
+	 */
+	if (!ro && o->rare_checkpoint && !o->bg_checkpoint &&
+	    (rc = sq_exec(b, "PRAGMA wal_autocheckpoint = 65536", d)) < 0)
 		goto fail;
 	*readonly = ro;
 	*bhp = b;
