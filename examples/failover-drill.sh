@@ -254,9 +254,17 @@ for t in $(seq "$trials"); do
 	stop) kill -STOP -- "-${node_pid[$primary]}" ;;
 	switchover) fixlock -x -q -S "$store" exec & ;;
 	esac
-	if ! wait_for "$maxwait" acquired "$standby" ||
-	    ! wait_for "$maxwait" all_logged_on "$mark"; then
-		echo "drill: trial $t: no recovery within ${maxwait}s" >&2
+	stage=
+	wait_for "$maxwait" acquired "$standby" ||
+	    stage="node $standby did not take the lease and start its sessions"
+	[ -z "$stage" ] && ! wait_for "$maxwait" all_logged_on "$mark" &&
+	    stage="the clients did not all log on to node $standby"
+	if [ -n "$stage" ]; then
+		echo "drill: trial $t: no recovery within ${maxwait}s: $stage" >&2
+		echo "drill: node $standby's log, last lines:" >&2
+		tail -n 15 "$slog" >&2
+		echo "drill: the clients' log, last lines:" >&2
+		tail -n 10 "$dir/load.log" >&2
 		failed=4
 		kill -CONT -- "-${node_pid[$primary]}" 2>/dev/null
 		break
@@ -291,7 +299,12 @@ for t in $(seq "$trials"); do
 	*)	wait "$old" 2>/dev/null ;;
 	esac
 	start_node "$primary"
-	wait_for "$maxwait" waiting "$primary" || { echo "drill: node $primary does not wait on the lease" >&2; failed=4; break; }
+	if ! wait_for "$maxwait" waiting "$primary"; then
+		echo "drill: node $primary does not wait on the lease; its log:" >&2
+		tail -n 15 "$(nodelog "$primary")" >&2
+		failed=4
+		break
+	fi
 	x=$primary; primary=$standby; standby=$x
 done
 

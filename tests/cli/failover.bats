@@ -23,11 +23,11 @@ drill() {
 }
 
 @test "failover: SQL lease, SIGKILL of the primary mid-stream" {
-	drill -k sql -m kill -T 1 -t 1
+	drill -k sql -m kill -T 4 -t 1
 }
 
 @test "failover: SQL lease, SIGSTOP of the primary: once its lease expired the standby kills it and takes over" {
-	drill -k sql -m stop -T 1 -t 1
+	drill -k sql -m stop -T 4 -t 1
 }
 
 @test "failover: planned switchover with fixlock -x (file lease)" {
