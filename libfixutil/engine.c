@@ -1092,6 +1092,7 @@ end_turn(struct fixu_eng *e)
 		if (a->wbuf.len > 0)
 			app_write(e, a);
 	}
+	fixu_store_maintain(e->o.store);
 }
 
 int

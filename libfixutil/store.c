@@ -333,6 +333,13 @@ fixu_store_rollback(struct fixu_store *st)
 		batch_drop(st);
 }
 
+void
+fixu_store_maintain(struct fixu_store *st)
+{
+	if (st->pending == 0 && st->be->maintain != NULL)
+		st->be->maintain(st->bh);
+}
+
 size_t
 fixu_store_pending(const struct fixu_store *st)
 {

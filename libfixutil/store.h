@@ -101,8 +101,11 @@ struct fixu_store_opts {
 	int		 busy_ms;	/* wait for a busy database; 0: 5000 */
 	int		 bg_checkpoint;	/* copy the WAL back from a thread of
 					   its own, not inside commits */
+	int		 wal_frames;	/* with bg_checkpoint: the WAL length
+					   at which fixu_store_maintain()
+					   copies the rest back; 0: 32,768 */
 	int		 rare_checkpoint; /* commits checkpoint only a WAL of
-					   65,536 pages, not of 1,000: for
+					   131,072 pages, not of 1,000: for
 					   short commits that must not wait
 					   (lease renewals) */
 };
@@ -161,6 +164,12 @@ int	fixu_store_commit(struct fixu_store *, struct fixu_diag *d);
 void	fixu_store_rollback(struct fixu_store *);
 /* Number of writes in the open batch (0: none open). */
 size_t	fixu_store_pending(const struct fixu_store *);
+/*
+ * Upkeep that may take milliseconds (with bg_checkpoint: copying the last
+ * of a long WAL back so that it starts again), for a caller that has just
+ * sent what its last commit released.  No batch may be open.
+ */
+void	fixu_store_maintain(struct fixu_store *);
 
 /* Check lease/token in every later commit; lease NULL stops fencing. */
 int	fixu_store_fence(struct fixu_store *, const char *lease,

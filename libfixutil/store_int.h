@@ -88,6 +88,8 @@ struct fixu_store_be {
 	int	(*commit)(void *bh, const char *fence, uint64_t token,
 		    struct fixu_diag *d);
 	void	(*rollback)(void *bh);
+	/* Upkeep outside any batch, after the caller's outputs (optional). */
+	void	(*maintain)(void *bh);
 
 	/* ---- sessions ---- */
 	/* By sid when sid is not NULL, else by id.  FIXU_ENOTFOUND. */

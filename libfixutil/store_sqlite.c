@@ -286,12 +286,27 @@ struct sq {
 	pthread_cond_t	 ckpt_cv;
 	int		 ckpt_stop;
 	int		 wal_frames;	/* frames in the WAL after our last commit */
-	int		 ckpt_fresh;	/* 1: a pass ended since the last catch-up */
+	int64_t		 ckpt_end;	/* mono ns: the thread's last pass ended */
+	int		 ckpt_catchup;	/* WAL frames that start a catch-up */
 	/* The busy handler's patience and when the current wait began. */
 	int64_t		 busy_ns, busy_t0;
 };
 
 static int	ckpt_start(struct sq *, struct fixu_diag *);
+
+/* Frames: 135 MB of 4 KB pages.  Each catch-up costs the writer two
+ * syncs (5 to 20 ms on a busy disk); 16,384 made one every 0.25 s at
+ * 10,000 orders/s. */
+#define CKPT_CATCHUP	32768
+
+static int64_t
+mono_now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
 
 /*
  * Wait for a lock another connection holds, polling every 100 us for the
@@ -310,10 +325,8 @@ sq_busy(void *arg, int count)
 {
 	struct sq *b = arg;
 	struct timespec ts;
-	int64_t now;
+	int64_t now = mono_now();
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	if (count == 0)
 		b->busy_t0 = now;
 	if (now - b->busy_t0 >= b->busy_ns)
@@ -649,17 +662,20 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
+	b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames : CKPT_CATCHUP;
 	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
 		goto fail;
 	/*
 	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
 	 * and syncs twice before it returns: on a loaded machine hundreds of
-	 * milliseconds, longer than a lease's TTL/4.  Tiny commits alone
-	 * take hours to fill 65,536 pages, and beside a fixsession (which
-	 * keeps the WAL under 32,768) never do.
+	 * milliseconds, longer than a lease's TTL/4.  Beside a fixsession
+	 * (which keeps the WAL under twice CKPT_CATCHUP) such commits never
+	 * checkpoint; alone, their few pages take hours to fill 131,072
+	 * frames, and the WAL is cut back to 64 MB after.
 	 */
 	if (!ro && o->rare_checkpoint && !o->bg_checkpoint &&
-	    (rc = sq_exec(b, "PRAGMA wal_autocheckpoint = 65536", d)) < 0)
+	    ((rc = sq_exec(b, "PRAGMA wal_autocheckpoint = 131072", d)) < 0 ||
+	    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864", d)) < 0))
 		goto fail;
 	*readonly = ro;
 	*bhp = b;
@@ -679,13 +695,15 @@ fail:
  * The WAL restarts from its beginning only at a commit that finds every
  * frame copied, and under steady load a commit may never find the thread
  * done: the WAL would grow for as long as the load lasts, each commit
- * appending to a longer file.  So once the WAL holds CKPT_CATCHUP frames
- * the thread passes again at once, and the writer, after a commit that
- * finds a pass just ended, copies the few frames that pass left (syncing
- * as SQLite's checkpoints do), and its next commit starts the WAL again.
+ * appending to a longer file.  So once the WAL holds ckpt_catchup frames
+ * the thread passes again at once, and the writer, between two commits
+ * (fixu_store_maintain, which fixsession calls once a turn's output is
+ * sent) and just after a pass ended, copies the few frames that pass
+ * left (syncing as SQLite's checkpoints do); its next commit starts the
+ * WAL again.
  */
 #define CKPT_MS		20
-#define CKPT_CATCHUP	16384	/* frames: 67 MB of 4 KB pages */
+#define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
 
 static int
 ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
@@ -704,27 +722,35 @@ ckpt_pass(struct sq *b, sqlite3 *db)
 	int nlog = 0, nckpt = 0;
 
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-	    &nlog, &nckpt) == SQLITE_OK && nckpt > 0)
-		__atomic_store_n(&b->ckpt_fresh, 1, __ATOMIC_RELEASE);
+	    &nlog, &nckpt) != SQLITE_OK)
+		return;
+	if (nlog < 0)	/* no read yet (busy at the start): WAL unknown */
+		(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL,
+		    NULL);
+	else if (nckpt > 0)
+		__atomic_store_n(&b->ckpt_end, mono_now(), __ATOMIC_RELEASE);
 }
 
 /*
- * After a commit: when the WAL is long and the thread has just ended a
- * pass, copy the frames it left (and sync, as SQLite's checkpoints do)
- * so that the next commit starts the WAL again; at twice the length,
- * whether or not a pass ended.
+ * Between commits (fixu_store_maintain): when the WAL is long and the
+ * thread ended a pass less than CKPT_FRESH ago, copy the frames it left
+ * (and sync, as SQLite's checkpoints do) so that the next commit starts
+ * the WAL again; at twice the length, whether or not a pass just ended.
  */
 static void
-ckpt_catchup(struct sq *b)
+ckpt_catchup(void *bh)
 {
+	struct sq *b = bh;
 	int frames = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED);
 
-	if (!b->ckpt_on || frames < CKPT_CATCHUP)
+	if (!b->ckpt_on || b->in_txn || frames < b->ckpt_catchup)
 		return;
-	if (!__atomic_exchange_n(&b->ckpt_fresh, 0, __ATOMIC_ACQUIRE) &&
-	    frames < 2 * CKPT_CATCHUP)
+	if (mono_now() - __atomic_load_n(&b->ckpt_end, __ATOMIC_ACQUIRE) >
+	    CKPT_FRESH && frames < 2 * b->ckpt_catchup)
 		return;
-	/* Busy (the thread is copying): a later commit tries again. */
+	__atomic_store_n(&b->wal_frames, 0, __ATOMIC_RELAXED);
+	/* Busy (the thread is copying): the next commit says the length
+	 * again and a later call tries again. */
 	(void)sqlite3_wal_checkpoint_v2(b->db, NULL,
 	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
@@ -753,7 +779,7 @@ ckpt_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* Behind: pass after pass, so the writer finds a small lag. */
 		ts.tv_nsec += __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED) >=
-		    CKPT_CATCHUP ? 1000000L : CKPT_MS * 1000000L;
+		    b->ckpt_catchup ? 1000000L : CKPT_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -898,7 +924,6 @@ sq_commit(void *bh, const char *fence, uint64_t token, struct fixu_diag *d)
 	if ((rc = sq_done(b, s, "commit", d)) < 0)
 		goto fail;
 	b->in_txn = 0;
-	ckpt_catchup(b);
 	return 0;
 fail:
 	sq_rollback(b);
@@ -1737,6 +1762,7 @@ const struct fixu_store_be fixu_store_be_sqlite = {
 	.begin = sq_begin,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.maintain = ckpt_catchup,
 	.sess_get = sq_sess_get,
 	.sess_add = sq_sess_add,
 	.sess_list = sq_sess_list,
