@@ -78,18 +78,28 @@ fi
 # another's CPU, so there they run one at a time (a fixsim.1 example
 # failed once beside two other lanes under ASan).  The k-th
 # file picks its free ports from a range of 400 of its own, so two files
-# running together never pick the same port.  Reported in file order.
+# running together never pick the same port.
+#
+# Nothing may hang the run: a test gets FIXU_TEST_TIMEOUT seconds (bats
+# fails it as "timeout"), a file four times that before it is killed.  A
+# line says when each file is done, so a run cut short still shows where
+# it was; the counts follow in file order.
 echo "command-line tests:"
-lanes=3
-[ -n "${FIXU_SANITIZE:-}" ] && lanes=1
+lanes=3 tmo=300
+[ -n "${FIXU_SANITIZE:-}" ] && lanes=1 tmo=600
+export BATS_TEST_TIMEOUT="${FIXU_TEST_TIMEOUT:-$tmo}"
 i=0
 for b in tests/cli/*.bats; do
 	[ -f "$b" ] && printf '%s %d\n' "$b" "$i"
 	i=$((i + 1))
 done | xargs -P "${FIXU_TEST_LANES:-$lanes}" -L 1 sh -c '
-	lo=$((20000 + $3 % 30 * 400))
-	FIXU_PORT_LO=$lo FIXU_PORT_HI=$((lo + 399)) \
-	    bats --tap "$2" > "$1/$(basename "$2" .bats).tap" 2>&1' _ "$log"
+	lo=$((20000 + $3 % 30 * 400)) n=$(basename "$2" .bats) t0=$(date +%s)
+	FIXU_PORT_LO=$lo FIXU_PORT_HI=$((lo + 399)) timeout -k 10 \
+	    $((BATS_TEST_TIMEOUT * 4)) bats --tap "$2" > "$1/$n.tap" 2>&1
+	rc=$?
+	[ $rc -eq 124 ] || [ $rc -eq 137 ] &&
+	    echo "not ok - $n.bats killed after $((BATS_TEST_TIMEOUT * 4)) s" >> "$1/$n.tap"
+	printf "    %s done in %d s\n" "$n" $(($(date +%s) - t0))' _ "$log"
 for b in tests/cli/*.bats; do
 	[ -f "$b" ] || continue
 	n=$(basename "$b" .bats)

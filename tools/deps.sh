@@ -8,7 +8,7 @@
 set -u
 
 build="gcc make pkg-config libxml2-dev libsqlite3-dev libsodium-dev libreadline-dev libjansson-dev zlib1g-dev"
-check="$build bats libxml2-utils tshark mandoc bash-completion zsh clang g++ libquickfix-dev libquickfix-doc sqlite3 jq python3 tzdata resource-agents"
+check="$build bats libxml2-utils tshark mandoc bash-completion zsh clang g++ libquickfix-dev libquickfix-doc sqlite3 jq python3 tzdata resource-agents procps"
 bench="$build g++ libquickfix-dev libquickfix-doc time strace jq"
 
 case "${1:-build}" in
