@@ -203,79 +203,13 @@ wb_caps(sqlite3_file *f)
 }
 
 /*
- * A WAL file has no wal-index and is never memory-mapped, but SQLite
- * only calls what the methods' version promises: forward them all.
+ * Version 1: SQLite maps shared memory and fetches pages only through the
+ * main database file, never through its WAL.
  */
-static int
-wb_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
-{
-	struct wb *w = (struct wb *)f;
-
-	WB_SYNCED(w);
-	return w->real->pMethods->xShmMap(w->real, pg, pgsz, extend, pp);
-}
-
-static int
-wb_shm_lock(sqlite3_file *f, int off, int n, int flags)
-{
-	struct wb *w = (struct wb *)f;
-
-	WB_SYNCED(w);
-	return w->real->pMethods->xShmLock(w->real, off, n, flags);
-}
-
-static void
-wb_shm_barrier(sqlite3_file *f)
-{
-	struct wb *w = (struct wb *)f;
-
-	w->real->pMethods->xShmBarrier(w->real);
-}
-
-static int
-wb_shm_unmap(sqlite3_file *f, int del)
-{
-	struct wb *w = (struct wb *)f;
-
-	WB_SYNCED(w);
-	return w->real->pMethods->xShmUnmap(w->real, del);
-}
-
-static int
-wb_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **pp)
-{
-	struct wb *w = (struct wb *)f;
-
-	WB_SYNCED(w);
-	return w->real->pMethods->xFetch(w->real, off, n, pp);
-}
-
-static int
-wb_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	struct wb *w = (struct wb *)f;
-
-	return w->real->pMethods->xUnfetch(w->real, off, p);
-}
-
 static const sqlite3_io_methods wb_io = {
-	3, wb_close, wb_read, wb_write, wb_truncate, wb_sync, wb_size,
-	wb_lock, wb_unlock, wb_reserved, wb_fcntl, wb_sector, wb_caps,
-	wb_shm_map, wb_shm_lock, wb_shm_barrier, wb_shm_unmap,
-	wb_fetch, wb_unfetch
-};
-
-/* Versions 1 and 2 of SQLite's own methods: offer no more than they do. */
-static const sqlite3_io_methods wb_io1 = {
 	1, wb_close, wb_read, wb_write, wb_truncate, wb_sync, wb_size,
 	wb_lock, wb_unlock, wb_reserved, wb_fcntl, wb_sector, wb_caps,
 	NULL, NULL, NULL, NULL, NULL, NULL
-};
-
-static const sqlite3_io_methods wb_io2 = {
-	2, wb_close, wb_read, wb_write, wb_truncate, wb_sync, wb_size,
-	wb_lock, wb_unlock, wb_reserved, wb_fcntl, wb_sector, wb_caps,
-	wb_shm_map, wb_shm_lock, wb_shm_barrier, wb_shm_unmap, NULL, NULL
 };
 
 static int
@@ -283,7 +217,7 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
     int *oflags)
 {
 	struct wb *w = (struct wb *)f;
-	int rc, v;
+	int rc;
 
 	(void)vfs;
 	if (!(flags & SQLITE_OPEN_WAL))
@@ -295,8 +229,7 @@ wb_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
 		w->base.pMethods = NULL;
 		return rc;
 	}
-	v = w->real->pMethods->iVersion;
-	w->base.pMethods = v >= 3 ? &wb_io : v == 2 ? &wb_io2 : &wb_io1;
+	w->base.pMethods = &wb_io;
 	return rc;
 }
 
