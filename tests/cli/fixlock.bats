@@ -50,14 +50,19 @@ exists() {
 # contend KIND-OPTS: 12 processes at once, each appending "in T" and
 # "out T" around a short critical section; no two may overlap and every
 # token is new and larger than the one before.
+# Waits for its own processes by pid: a bare `wait` would also wait for
+# the sleep that times the test out (BATS_TEST_TIMEOUT).
 contend() {
-	local i
+	local i pids=
 	for i in $(seq 12); do
 		fixlock "$@" -S "$db" race sh -c \
 		    'echo "in $FIXLOCK_TOKEN" >> "$0"; sleep 0.05;
 		     echo "out $FIXLOCK_TOKEN" >> "$0"' "$tmp/log" 3>&- &
+		pids="$pids $!"
 	done
-	wait
+	for i in $pids; do
+		wait "$i"
+	done
 	[ "$(wc -l < "$tmp/log")" -eq 24 ]
 	awk '
 	    $1 == "in"  { if (inside) { print "overlap at " NR; bad = 1 }
@@ -242,12 +247,13 @@ contend() {
 	until_true 5 exists "$tmp/child"
 	# Hold the database's write lock for 3 s: every renewal waits.
 	sqlite3 "$db" 'BEGIN IMMEDIATE;' '.shell sleep 3' 'COMMIT;' 3>&- &
+	sq=$!
 	st=0
 	wait "$holder" || st=$?
 	[ "$st" -eq 1 ]
 	# The command ignored SIGTERM; SIGKILL took it before fixlock exited.
 	gone "$(cat "$tmp/child")"
-	wait
+	wait "$sq"
 }
 
 @test "fixlock: a superseded token is noticed at the next renewal: the command is stopped (both kinds)" {
