@@ -566,20 +566,41 @@ stop_renewer(struct lk *l)
 static void
 spawn(struct lk *l, char **argv, const sigset_t *oldmask)
 {
-	char tok[32], fdbuf[16];
+	static const char *const names[5] = { "FIXLOCK_FD", "FIXLOCK_TOKEN",
+	    "FIXLOCK_LEASE", "FIXLOCK_STORE", "FIXLOCK_HOLDER" };
+	const char *vals[5];
+	char fdbuf[16], tok[32], **env;
 	pid_t parent = getpid();
-	int e, p[2] = { -1, -1 }, rfd;
+	int p[2] = { -1, -1 }, rfd = -1;
 
-	(void)snprintf(tok, sizeof(tok), "%llu", (unsigned long long)l->token);
 	if (l->warm && (pipe(p) == -1 ||
 	    fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 ||
 	    fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1))
 		err(CMD_EX_IO, "pipe");
+	/* The read end, without O_CLOEXEC, for the command. */
+	if (l->warm && (rfd = dup(p[0])) == -1)
+		err(CMD_EX_IO, "dup");
+	(void)snprintf(fdbuf, sizeof(fdbuf), "%d", rfd);
+	(void)snprintf(tok, sizeof(tok), "%llu", (unsigned long long)l->token);
+	/* -W: the token comes down the pipe, not in the environment. */
+	vals[0] = l->warm ? fdbuf : NULL;
+	vals[1] = l->warm ? NULL : tok;
+	vals[2] = l->name;
+	vals[3] = l->storepath;
+	vals[4] = l->holder;
+	/*
+	 * The renewal thread may be in SQLite: the child may not allocate
+	 * (common.h), so its environment is made here.
+	 */
+	if ((env = cmd_env(names, vals, 5)) == NULL)
+		err(CMD_EX_IO, NULL);
 	if ((l->child = fork()) == -1)
 		err(CMD_EX_IO, "fork");
 	if (l->child != 0) {
+		free(env);
 		if (l->warm) {
 			(void)close(p[0]);
+			(void)close(rfd);
 			l->tokfd = p[1];
 		}
 		return;
@@ -591,25 +612,7 @@ spawn(struct lk *l, char **argv, const sigset_t *oldmask)
 		_exit(CMD_EX_IO);
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)sigprocmask(SIG_SETMASK, oldmask, NULL);
-	if (l->warm) {
-		/* The read end, without O_CLOEXEC, for the command. */
-		if ((rfd = dup(p[0])) == -1)
-			_exit(CMD_EX_IO);
-		(void)snprintf(fdbuf, sizeof(fdbuf), "%d", rfd);
-		if (setenv("FIXLOCK_FD", fdbuf, 1) == -1 ||
-		    unsetenv("FIXLOCK_TOKEN") == -1)
-			_exit(CMD_EX_IO);
-	} else if (setenv("FIXLOCK_TOKEN", tok, 1) == -1 ||
-	    unsetenv("FIXLOCK_FD") == -1)
-		_exit(CMD_EX_IO);
-	if (setenv("FIXLOCK_LEASE", l->name, 1) == -1 ||
-	    setenv("FIXLOCK_STORE", l->storepath, 1) == -1 ||
-	    setenv("FIXLOCK_HOLDER", l->holder, 1) == -1)
-		_exit(CMD_EX_IO);
-	execvp(argv[0], argv);
-	e = errno;
-	fprintf(stderr, "fixlock: %s: %s\n", argv[0], strerror(e));
-	_exit(e == ENOENT ? 127 : 126);
+	cmd_exec(env, argv, "fixlock");
 }
 
 static int

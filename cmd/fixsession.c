@@ -310,11 +310,22 @@ static void
 child_start(struct run *r, struct pend *p)
 {
 	const struct fixu_eng_sess *s = p->s;
+	static const char *const names[4] = { "FIXSESSION_ID",
+	    "FIXSESSION_BEGINSTRING", "FIXSESSION_SENDERCOMPID",
+	    "FIXSESSION_TARGETCOMPID" };
+	const char *vals[4];
 	struct child *nk;
-	char id[256];
+	char id[256], **env;
 	pid_t pid;
 
 	fixu_sessid_fmt(&s->sc.sid, id, sizeof(id));
+	vals[0] = id;
+	vals[1] = s->sc.sid.begin;
+	vals[2] = s->sc.sid.sender;
+	vals[3] = s->sc.sid.target;
+	/* The store's checkpointer is a thread: build everything first. */
+	if ((env = cmd_env(names, vals, 4)) == NULL)
+		err(CMD_EX_IO, NULL);
 	fflush(NULL);
 	if ((pid = fork()) == -1)
 		err(CMD_EX_IO, "fork");
@@ -322,15 +333,9 @@ child_start(struct run *r, struct pend *p)
 		if (dup2(p->rd, 0) == -1 || dup2(p->wr, 1) == -1)
 			_exit(127);
 		(void)signal(SIGPIPE, SIG_DFL);
-		(void)setenv("FIXSESSION_ID", id, 1);
-		(void)setenv("FIXSESSION_BEGINSTRING", s->sc.sid.begin, 1);
-		(void)setenv("FIXSESSION_SENDERCOMPID", s->sc.sid.sender, 1);
-		(void)setenv("FIXSESSION_TARGETCOMPID", s->sc.sid.target, 1);
-		execvp(r->cmd[0], r->cmd);
-		fprintf(stderr, "fixsession: %s: %s\n", r->cmd[0],
-		    strerror(errno));
-		_exit(127);
+		cmd_exec(env, r->cmd, "fixsession");
 	}
+	free(env);
 	close(p->rd);
 	close(p->wr);
 	nk = realloc(r->kids, (r->nkids + 1) * sizeof(*nk));

@@ -7,6 +7,7 @@
  * their output flush: batch input is written in big chunks, a live stream
  * goes out as soon as the writer has nothing more to read.
  */
+#define _GNU_SOURCE		/* strerrordesc_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -248,4 +249,68 @@ void
 cmd_out_idle(void *arg)
 {
 	(void)cmd_out_flush(arg);
+}
+
+/*
+ * In a process with threads, a child of fork() may call only functions
+ * that are safe in a signal handler until it execs: another thread may
+ * have held an allocator's lock at the fork, and in the child nobody
+ * releases it (AddressSanitizer's allocator does not reset it, and a
+ * child that called setenv() hung).  So the environment is built before
+ * the fork and the child only switches to it.
+ */
+char **
+cmd_env(const char *const *names, const char *const *values, size_t n)
+{
+	extern char **environ;
+	char **env, **e, *str;
+	size_t ne = 0, i, len, k = 0, bytes = 0;
+
+	for (e = environ; *e != NULL; e++)
+		ne++;
+	for (i = 0; i < n; i++)
+		if (values[i] != NULL)
+			bytes += strlen(names[i]) + strlen(values[i]) + 2;
+	if ((env = malloc((ne + n + 1) * sizeof(*env) + bytes)) == NULL)
+		return NULL;
+	str = (char *)(env + ne + n + 1);
+	for (e = environ; *e != NULL; e++) {
+		for (i = 0; i < n; i++) {
+			len = strlen(names[i]);
+			if (strncmp(*e, names[i], len) == 0 &&
+			    (*e)[len] == '=')
+				break;
+		}
+		if (i == n)
+			env[k++] = *e;
+	}
+	for (i = 0; i < n; i++) {
+		if (values[i] == NULL)
+			continue;
+		env[k++] = str;
+		str += sprintf(str, "%s=%s", names[i], values[i]) + 1;
+	}
+	env[k] = NULL;
+	return env;
+}
+
+void
+cmd_exec(char **env, char **argv, const char *prog)
+{
+	extern char **environ;
+	char msg[512];
+	const char *why;
+	int e, n;
+
+	environ = env;
+	execvp(argv[0], argv);
+	e = errno;
+	/* strerrordesc_np(): a constant string, no locale, no allocation. */
+	if ((why = strerrordesc_np(e)) == NULL)
+		why = "cannot execute";
+	n = snprintf(msg, sizeof(msg), "%s: %s: %s\n", prog, argv[0], why);
+	if (n > 0)
+		(void)!write(2, msg, (size_t)n < sizeof(msg) ? (size_t)n :
+		    sizeof(msg) - 1);
+	_exit(e == ENOENT ? 127 : 126);
 }
