@@ -266,6 +266,24 @@ sql(const char *path, const char *stmt)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* The integer a PRAGMA returns, or -1. */
+static int
+pragma_int(const char *path, const char *stmt)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, stmt, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
 /* ---- tests ---- */
 
 static void
@@ -363,6 +381,8 @@ test_open(void)
 	}
 	is_int(v, FIXU_STORE_SCHEMA, "user_version is FIXU_STORE_SCHEMA");
 	is_str(mode, "wal", "journal_mode is wal");
+	is_int(pragma_int(path, "PRAGMA page_size"), 1024,
+	    "a new store has 1 KB pages");
 	is_int(open_rc(path, 0, 0, &d), 0, "reopen without create");
 	is_int(open_rc(path, 0, 1, &d), 0, "reopen read-only");
 }
@@ -1026,15 +1046,18 @@ test_schema(void)
 	    "  message names both versions (%s)", d.msg);
 	is_int(open_rc(path, 0, 1, &d), FIXU_ESCHEMA, "  read-only too");
 
-	/* An empty database (version 0) gets the schema with create. */
+	/* An empty database (version 0) gets the schema with create, and
+	 * keeps its page size. */
 	newpath(path, sizeof(path));
-	sql(path, "CREATE TABLE unrelated (x)");
+	sql(path, "PRAGMA page_size = 4096; CREATE TABLE unrelated (x)");
 	is_int(open_rc(path, 0, 0, &d), FIXU_ENOTFOUND,
 	    "database without a schema, no create: ENOTFOUND");
 	is_int(open_rc(path, 1, 0, &d), 0, "  with create: migrated");
 	st = sopen(path, 0, 0, 0);
 	ok(st != NULL && mksess(st, "FIX.4.4:A->B") > 0, "  and usable");
 	fixu_store_close(st);
+	is_int(pragma_int(path, "PRAGMA page_size"), 4096,
+	    "  its 4 KB pages kept");
 
 	newpath(path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -1310,12 +1333,16 @@ test_damaged(void)
 		app(st, id, FIXU_DIR_OUT, (uint64_t)i, "D", 0, NULL, 0);
 	fixu_store_commit(st, NULL);
 	fixu_store_close(st);
-	/* Checkpoint into the main file, then scribble on pages 2-20. */
+	/* Checkpoint into the main file, then scribble on its second half:
+	 * leaves of the messages and their indexes, not the schema (open
+	 * reads it) at the start. */
 	sql(path, "PRAGMA wal_checkpoint(TRUNCATE)");
 	memset(junk, 0x5a, sizeof(junk));
 	if ((fd = open(path, O_WRONLY)) >= 0) {
-		for (i = 1; i < 20; i++)
-			(void)!pwrite(fd, junk, sizeof(junk), (off_t)i * 4096);
+		off_t end = lseek(fd, 0, SEEK_END);
+
+		for (off_t o = end / 2; o + 4096 <= end; o += 4096)
+			(void)!pwrite(fd, junk, sizeof(junk), o);
 		close(fd);
 	}
 	st = sopen(path, 0, 0, 0);
