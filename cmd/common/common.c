@@ -255,9 +255,9 @@ cmd_out_idle(void *arg)
  * In a process with threads, a child of fork() may call only functions
  * that are safe in a signal handler until it execs: another thread may
  * have held an allocator's lock at the fork, and in the child nobody
- * releases it (AddressSanitizer's allocator does not reset it, and a
- * child that called setenv() hung).  So the environment is built before
- * the fork and the child only switches to it.
+ * releases it (glibc's malloc resets its locks at fork, the allocator of
+ * GCC 12's AddressSanitizer does not).  So the environment is built
+ * before the fork and the child only switches to it.
  */
 char **
 cmd_env(const char *const *names, const char *const *values, size_t n)

@@ -30,18 +30,6 @@ void	errx(int, const char *, ...)
 	    __attribute__((noreturn, format(printf, 2, 3)));
 void	warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
-/*
- * For a child of fork() in a process with threads, which may not allocate:
- * cmd_env(), before the fork, returns environ with names[i] set to
- * values[i] (removed where values[i] is NULL), in one malloc'd block;
- * cmd_exec(), in the child, execs argv with it, or says why it could not
- * on stderr and exits 127 (not found) or 126.
- */
-char	**cmd_env(const char *const *names, const char *const *values,
-	    size_t n);
-void	cmd_exec(char **env, char **argv, const char *prog)
-	    __attribute__((noreturn));
-
 #endif
 
 /* Exit statuses of DESIGN.md. */
