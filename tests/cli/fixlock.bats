@@ -100,6 +100,23 @@ contend() {
 	[ "$(token_of exec)" -eq 4 ]
 }
 
+@test "fixlock: inherited FIXLOCK_ variables are replaced, not doubled" {
+	FIXLOCK_TOKEN=stale FIXLOCK_FD=9 FIXLOCK_LEASE=stale \
+	    run fixlock -S "$db" exec sh -c 'env | grep "^FIXLOCK_" | sort'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[0]}" =~ ^FIXLOCK_HOLDER=[^:]+:[0-9]+$ ]]
+	[ "${lines[1]}" = FIXLOCK_LEASE=exec ]
+	[ "${lines[2]}" = "FIXLOCK_STORE=$db" ]
+	[ "${lines[3]}" = FIXLOCK_TOKEN=1 ]
+	# -W: the token comes on FIXLOCK_FD, none in the environment.
+	FIXLOCK_TOKEN=stale FIXLOCK_FD=stale \
+	    run fixlock -W -S "$db" exec bash -c 'env | grep "^FIXLOCK_[FT]" | sed "s/=.*//"; read t <&"$FIXLOCK_FD"; echo "token $t"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "FIXLOCK_FD
+token 2" ]
+}
+
 @test "fixlock: usage errors exit 2 and say what is wrong" {
 	run fixlock -S "$db" 'bad name' true
 	[ "$status" -eq 2 ]

@@ -510,6 +510,45 @@ seqs() {
 	[ "$status" -eq 0 ]
 }
 
+@test "-- COMMAND: each child gets its own session's variables, over inherited ones" {
+	acceptor_cfg "$tmp/acc.cfg" C1 C2
+	# The children write what they were given, then take messages until
+	# fixsession closes their pipe.
+	FIXSESSION_ID=stale FIXSESSION_TARGETCOMPID=stale \
+	    fixsession -c "$tmp/acc.cfg" -- sh -c \
+	    'env | grep "^FIXSESSION_" | sort > "$0.tmp.$$" &&
+	     mv "$0.tmp.$$" "$0.$FIXSESSION_TARGETCOMPID"; exec cat' \
+	    "$tmp/env" < /dev/null > "$tmp/acc.out" 2> "$tmp/acc.err" \
+	    3>&- 7>&- 8>&- &
+	pid=$!
+	PIDS="$PIDS $pid"
+	until_true 10 test -f "$tmp/env.C1" -a -f "$tmp/env.C2"
+	for c in C1 C2; do
+		printf '%s\n' FIXSESSION_BEGINSTRING=FIX.4.4 \
+		    "FIXSESSION_ID=FIX.4.4:EXEC->$c" FIXSESSION_SENDERCOMPID=EXEC \
+		    "FIXSESSION_TARGETCOMPID=$c" > "$tmp/want.$c"
+		diff "$tmp/want.$c" "$tmp/env.$c"
+	done
+	kill -TERM "$pid"
+	stopped "$pid"
+}
+
+@test "-- COMMAND that cannot be started: 127 not found, 126 not executable, exit 4" {
+	acceptor_cfg "$tmp/acc.cfg" C1
+	run fixsession -c "$tmp/acc.cfg" -- /nonexistent/cmd
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"fixsession: /nonexistent/cmd: No such file or directory"* ]]
+	[[ "$output" == *"$ACC1: command exited with status 127"* ]]
+	printf 'echo hi\n' > "$tmp/noexec"
+	chmod 644 "$tmp/noexec"
+	run fixsession -c "$tmp/acc.cfg" -- "$tmp/noexec"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"fixsession: $tmp/noexec: Permission denied"* ]]
+	[[ "$output" == *"$ACC1: command exited with status 126"* ]]
+}
+
 @test "-n lists the sessions; a broken settings file exits 3 with file:line" {
 	acceptor_cfg "$tmp/acc.cfg" C1 C2
 	initiator_cfg "$tmp/ini.cfg" SocketConnectHost1=127.0.0.1 \
