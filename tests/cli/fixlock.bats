@@ -109,9 +109,11 @@ contend() {
 	[ "${lines[1]}" = FIXLOCK_LEASE=exec ]
 	[ "${lines[2]}" = "FIXLOCK_STORE=$db" ]
 	[ "${lines[3]}" = FIXLOCK_TOKEN=1 ]
-	# -W: the token comes on FIXLOCK_FD, none in the environment.
+	# -W: the token comes on FIXLOCK_FD, none in the environment.  Read
+	# as fixlock(1) says: the descriptor may be above 9, which dash's <&
+	# cannot take.
 	FIXLOCK_TOKEN=stale FIXLOCK_FD=stale \
-	    run fixlock -W -S "$db" exec bash -c 'env | grep "^FIXLOCK_[FT]" | sed "s/=.*//"; read t <&"$FIXLOCK_FD"; echo "token $t"'
+	    run fixlock -W -S "$db" exec sh -c 'env | grep "^FIXLOCK_[FT]" | sed "s/=.*//"; read t < /dev/fd/$FIXLOCK_FD; echo "token $t"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "FIXLOCK_FD
 token 2" ]
