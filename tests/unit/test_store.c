@@ -346,7 +346,6 @@ test_open(void)
 	struct fixu_store_opts o;
 	sqlite3 *db;
 	sqlite3_stmt *s;
-	int v = -1;
 	char mode[16] = "";
 
 	newpath(path, sizeof(path));
@@ -368,10 +367,6 @@ test_open(void)
 	fixu_store_close(st);
 	fixu_store_close(NULL);
 	if (sqlite3_open(path, &db) == SQLITE_OK) {
-		if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s,
-		    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-			v = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
 		if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s,
 		    NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
 			snprintf(mode, sizeof(mode), "%s",
@@ -379,7 +374,8 @@ test_open(void)
 		sqlite3_finalize(s);
 		sqlite3_close(db);
 	}
-	is_int(v, FIXU_STORE_SCHEMA, "user_version is FIXU_STORE_SCHEMA");
+	is_int(pragma_int(path, "PRAGMA user_version"), FIXU_STORE_SCHEMA,
+	    "user_version is FIXU_STORE_SCHEMA");
 	is_str(mode, "wal", "journal_mode is wal");
 	is_int(pragma_int(path, "PRAGMA page_size"), 1024,
 	    "a new store has 1 KB pages");
