@@ -715,6 +715,13 @@ fail:
  * sent) and just after a pass ended, copies the few frames that pass
  * left (syncing as SQLite's checkpoints do); its next commit starts the
  * WAL again.
+ *
+ * SQLite syncs the database only at the end of a checkpoint that copies
+ * the whole WAL, and the thread's passes rarely do: so every page they
+ * copied since the last restart would be written out by the writer's
+ * catch-up, 2 to 3 ms of fdatasync on the session loop, three times a
+ * second at 10,000 orders/s.  A pass that stops short syncs the database
+ * itself, and the catch-up's sync has only its own few pages to write.
  */
 #define CKPT_MS		20
 #define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
@@ -733,16 +740,25 @@ ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
 static void
 ckpt_pass(struct sq *b, sqlite3 *db)
 {
+	sqlite3_file *f = NULL;
 	int nlog = 0, nckpt = 0;
 
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &nlog, &nckpt) != SQLITE_OK)
 		return;
-	if (nlog < 0)	/* no read yet (busy at the start): WAL unknown */
+	if (nlog < 0) {	/* no read yet (busy at the start): WAL unknown */
 		(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL,
 		    NULL);
-	else if (nckpt > 0)
-		__atomic_store_n(&b->ckpt_end, mono_now(), __ATOMIC_RELEASE);
+		return;
+	}
+	if (nckpt <= 0)
+		return;
+	/* Short of the end, SQLite left the copied pages unsynced. */
+	if (nckpt < nlog && sqlite3_file_control(db, "main",
+	    SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f != NULL &&
+	    f->pMethods != NULL)
+		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	__atomic_store_n(&b->ckpt_end, mono_now(), __ATOMIC_RELEASE);
 }
 
 /*
