@@ -103,11 +103,12 @@ struct fixu_store_opts {
 					   its own, not inside commits */
 	int		 wal_frames;	/* with bg_checkpoint: the WAL length
 					   at which fixu_store_maintain()
-					   copies the rest back; 0: 32,768 */
+					   copies the rest back; 0: 128 MB
+					   of pages (131,072 of 1 KB) */
 	int		 rare_checkpoint; /* commits checkpoint only a WAL of
-					   131,072 pages, not of 1,000: for
-					   short commits that must not wait
-					   (lease renewals) */
+					   512 MB of pages, not of 1,000:
+					   for short commits that must not
+					   wait (lease renewals) */
 };
 
 /* $FIXUTIL_STORE, else "fixutil.db" in the current directory. */

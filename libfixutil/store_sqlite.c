@@ -304,10 +304,15 @@ struct sq {
 
 static int	ckpt_start(struct sq *, struct fixu_diag *);
 
-/* Frames: 135 MB of 4 KB pages.  Each catch-up costs the writer two
- * syncs (5 to 20 ms on a busy disk); 16,384 made one every 0.25 s at
- * 10,000 orders/s. */
-#define CKPT_CATCHUP	32768
+/*
+ * The WAL length, in bytes of pages, at which the writer catches up:
+ * 131,072 frames of 1 KB pages (32,768 of 4 KB).  Each catch-up stalls
+ * the session loop for two syncs and a WAL restart, about 1.5 ms; at
+ * 10,000 orders/s (100,000 frames a second) 32,768 frames made three a
+ * second.  Commits that must not checkpoint at all (rare_checkpoint) wait
+ * for four times this, past the twice that fixsession ever lets it reach.
+ */
+#define CKPT_CATCHUP_BYTES	(128LL << 20)
 
 static int64_t
 mono_now(void)
@@ -589,7 +594,7 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 {
 	struct sq *b;
 	struct stat sb;
-	int64_t ver;
+	int64_t ver, psz;
 	int rc, flags, ro = o->readonly != 0;
 
 	*bhp = NULL;
@@ -676,21 +681,29 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
-	b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames : CKPT_CATCHUP;
+	if ((rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
+		goto fail;
+	b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
+	    (int)(CKPT_CATCHUP_BYTES / (psz > 0 ? psz : 4096));
 	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
 		goto fail;
 	/*
 	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
 	 * and syncs twice before it returns: on a loaded machine hundreds of
 	 * milliseconds, longer than a lease's TTL/4.  Beside a fixsession
-	 * (which keeps the WAL under twice CKPT_CATCHUP) such commits never
-	 * checkpoint; alone, their few pages take hours to fill 131,072
-	 * frames, and the WAL is cut back to 64 MB after.
+	 * (which keeps the WAL under twice its catch-up length) such commits
+	 * never checkpoint; alone, their few pages take hours to fill four
+	 * times that, and the WAL is cut back to 64 MB after.
 	 */
-	if (!ro && o->rare_checkpoint && !o->bg_checkpoint &&
-	    ((rc = sq_exec(b, "PRAGMA wal_autocheckpoint = 131072", d)) < 0 ||
-	    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864", d)) < 0))
-		goto fail;
+	if (!ro && o->rare_checkpoint && !o->bg_checkpoint) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d",
+		    4 * b->ckpt_catchup);
+		if ((rc = sq_exec(b, sql, d)) < 0 || (rc = sq_exec(b,
+		    "PRAGMA journal_size_limit = 67108864", d)) < 0)
+			goto fail;
+	}
 	*readonly = ro;
 	*bhp = b;
 	return 0;
@@ -719,9 +732,9 @@ fail:
  * SQLite syncs the database only at the end of a checkpoint that copies
  * the whole WAL, and the thread's passes rarely do: so every page they
  * copied since the last restart would be written out by the writer's
- * catch-up, 2 to 3 ms of fdatasync on the session loop, three times a
- * second at 10,000 orders/s.  A pass that stops short syncs the database
- * itself, and the catch-up's sync has only its own few pages to write.
+ * catch-up, 2 to 3 ms of fdatasync on the session loop.  A pass that
+ * stops short syncs the database itself, and the catch-up's sync has only
+ * its own few pages to write.
  */
 #define CKPT_MS		20
 #define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
