@@ -729,12 +729,13 @@ fail:
  * left (syncing as SQLite's checkpoints do); its next commit starts the
  * WAL again.
  *
- * SQLite syncs the database only at the end of a checkpoint that copies
- * the whole WAL, and the thread's passes rarely do: so every page they
- * copied since the last restart would be written out by the writer's
- * catch-up, 2 to 3 ms of fdatasync on the session loop.  A pass that
- * stops short syncs the database itself, and the catch-up's sync has only
- * its own few pages to write.
+ * SQLite syncs the database only at the end of a checkpoint that finds
+ * no frame added while it copied, and under load the thread's passes
+ * never do: so every page they copied since the last restart would be
+ * written out by the writer's catch-up, 2 to 3 ms of fdatasync on the
+ * session loop.  The thread syncs the database after each pass that
+ * copied anything, and the catch-up's sync has only its own few pages to
+ * write.
  */
 #define CKPT_MS		20
 #define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
@@ -766,10 +767,12 @@ ckpt_pass(struct sq *b, sqlite3 *db)
 	}
 	if (nckpt <= 0)
 		return;
-	/* Short of the end, SQLite left the copied pages unsynced. */
-	if (nckpt < nlog && sqlite3_file_control(db, "main",
-	    SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f != NULL &&
-	    f->pMethods != NULL)
+	/*
+	 * SQLite synced the database only if the pass found no commit made
+	 * while it copied; after one that did, this sync has nothing to write.
+	 */
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) ==
+	    SQLITE_OK && f != NULL && f->pMethods != NULL)
 		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 	__atomic_store_n(&b->ckpt_end, mono_now(), __ATOMIC_RELEASE);
 }
