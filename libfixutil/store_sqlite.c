@@ -681,10 +681,13 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
-	if ((rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
-		goto fail;
-	b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
-	    (int)(CKPT_CATCHUP_BYTES / (psz > 0 ? psz : 4096));
+	/* Only the writers that manage checkpoints need the WAL's length. */
+	if (!ro && (o->bg_checkpoint || o->rare_checkpoint)) {
+		if ((rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
+			goto fail;
+		b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
+		    (int)(CKPT_CATCHUP_BYTES / psz);
+	}
 	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
 		goto fail;
 	/*
