@@ -3,8 +3,9 @@
 #
 #   sh bench/session.sh [BUILD]        (BUILD defaults to build)
 #
-# Builds bench/sessload.c (the load client) and bench/fillapp.c (the
-# application behind fixsession) into BUILD/bench/, then measures, with
+# Builds bench/sessload.c (the load client), bench/fillapp.c (the
+# application behind fixsession) and bench/walmix.c (a WAL decoder) into
+# BUILD/bench/, then measures, with
 # sessload driving both servers the same way over 127.0.0.1:
 #   a) QuickFIX's example executor (Debian's binary, started through
 #      tests/interop/executor.sh, FileStore, screen log off): messages/s
@@ -14,7 +15,9 @@
 #      log on, as Debian ships it
 #   b) fixsession as the acceptor with `-- fillapp` behind it: first a
 #      short run under strace that counts its fdatasync calls (the proof
-#      that StoreDurability=full commits to the disk, in groups); then the
+#      that StoreDurability=full commits to the disk, in groups); a run
+#      killed -9 after one second, whose WAL bench/walmix decodes into the
+#      pages a commit writes, by table and index; then the
 #      same two runs with StoreDurability=full, a check that the store holds
 #      every order and fill the client counted, and both runs again with
 #      StoreDurability=normal
@@ -205,6 +208,11 @@ fi
 if stale "$OUT/fillapp" bench/fillapp.c "$LIB"; then
 	build fillapp $CC $CFLAGS_B -o "$OUT/fillapp" bench/fillapp.c \
 	    "$LIB" $PKG_LIBS -lm || have_load=0
+fi
+have_mix=1
+if stale "$OUT/walmix" bench/walmix.c; then
+	build walmix $CC $CFLAGS_B -o "$OUT/walmix" bench/walmix.c \
+	    $PKG_LIBS || have_mix=0
 fi
 
 LAT_N=$((SESS_RATE * SESS_SECS))
@@ -427,6 +435,45 @@ else
 		fi
 	done
 	FS_WRAP=
+	# What a commit writes: fixsession killed -9 one second into a run
+	# at the latency rate, its store copied and the WAL's last 2,000
+	# commits named page by page (bench/walmix.c).
+	if [ "$have_mix" = 0 ]; then
+		line "store pages a commit, normal" "skipped (walmix did" \
+		    "not build)"
+	elif fs_start fs-mix normal 1 -q -- "$OUT/fillapp"; then
+		"$OUT/sessload" -j -n $((SESS_RATE * 3)) -r "$SESS_RATE" -T 1 \
+		    "127.0.0.1:$PORT" > "$W/fs-mix.out" 2> "$W/fs-mix.err" &
+		m_load=$!
+		sleep 1
+		kill -KILL "$FS_PID" 2> /dev/null
+		wait "$FS_PID" 2> /dev/null
+		cp "$W/fs-mix.conf.db" "$W/mix.db" &&
+		    cp "$W/fs-mix.conf.db-wal" "$W/mix.db-wal" &&
+		    "$OUT/walmix" "$W/mix.db" > "$W/mix.out" 2> "$W/mix.err"
+		m_rc=$?
+		wait "$m_load"
+		fs_stop
+		if [ "$m_rc" = 0 ]; then
+			line "store pages a commit, normal" \
+			    "$(get "$W/mix.out" frames_per_commit) pages of" \
+			    "$(get "$W/mix.out" page_size) B at $SESS_RATE" \
+			    "orders/s ($(get "$W/mix.out" commits) commits" \
+			    "in the WAL); by table and index, last 2000:"
+			line "" "$(tr ' ' '\n' < "$W/mix.out" |
+			    sed -n 's/^pages_\(.*\)=\(.*\)/\1 \2/p' |
+			    tr '\n' ' ' | sed 's/ $//')"
+			kv sess_fs_commit_pages "$(get "$W/mix.out" \
+			    frames_per_commit)"
+		else
+			line "store pages a commit, normal" "skipped" \
+			    "($(tail -n 1 "$W/mix.err" 2>/dev/null))"
+		fi
+		rm -f "$W/mix.db" "$W/mix.db-wal"
+	else
+		line "store pages a commit, normal" "skipped (fixsession" \
+		    "did not start: $(fs_why fs-mix))"
+	fi
 	if fs_start fs-full full 1 -q -- "$OUT/fillapp"; then
 		port=$PORT
 		load fs-warm "$port" -n 2000 -T 5 || true
