@@ -19,11 +19,16 @@
  * database was last checkpointed is "new").  Exit 0, or 1 with a message
  * when the files cannot be read.
  */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -43,42 +48,28 @@ be32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* The WAL, mapped read-only: it may be hundreds of MB. */
 static unsigned char *
-slurp(const char *path, size_t *len)
+map_wal(const char *path, size_t *len)
 {
-	FILE *f;
-	unsigned char *b = NULL, *nb;
-	size_t cap = 0;
+	struct stat st;
+	void *m;
+	int fd;
 
-	if ((f = fopen(path, "rb")) == NULL) {
+	if ((fd = open(path, O_RDONLY)) < 0 || fstat(fd, &st) != 0) {
 		fprintf(stderr, "walmix: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
-	*len = 0;
-	for (;;) {
-		if (*len == cap) {
-			cap = cap ? cap * 2 : 1 << 20;
-			if ((nb = realloc(b, cap)) == NULL) {
-				fprintf(stderr, "walmix: out of memory\n");
-				free(b);
-				fclose(f);
-				return NULL;
-			}
-			b = nb;
-		}
-		size_t n = fread(b + *len, 1, cap - *len, f);
-
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		fprintf(stderr, "walmix: %s: read error\n", path);
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	return b;
+	*len = (size_t)st.st_size;
+	m = *len > 0 ? mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0) :
+	    MAP_FAILED;
+	if (m == MAP_FAILED)
+		fprintf(stderr, "walmix: %s: %s\n", path, *len > 0 ?
+		    strerror(errno) : "empty file");
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
 }
 
 /* pageno -> index into names, for every page dbstat knows; -1 elsewhere. */
@@ -164,7 +155,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	(void)snprintf(walpath, sizeof(walpath), "%s-wal", argv[1]);
-	if ((w = slurp(walpath, &len)) == NULL)
+	if ((w = map_wal(walpath, &len)) == NULL)
 		goto out;
 	psz = len >= WAL_HDR ? be32(w + 8) : 0;
 	if (len < WAL_HDR || (be32(w) & 0xfffffffeu) != 0x377f0682u ||
@@ -228,6 +219,7 @@ out:
 	free(names);
 	free(owner);
 	free(ends);
-	free(w);
+	if (w != NULL)
+		munmap(w, len);
 	return rc;
 }
