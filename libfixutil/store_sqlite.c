@@ -771,8 +771,9 @@ ckpt_pass(struct sq *b, sqlite3 *db)
 	if (nckpt <= 0)
 		return;
 	/*
-	 * SQLite synced the database only if the pass found no commit made
-	 * while it copied; after one that did, this sync has nothing to write.
+	 * SQLite syncs the database itself only when no commit came while
+	 * the pass copied; when it did, this second sync finds nothing to
+	 * write.
 	 */
 	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) ==
 	    SQLITE_OK && f != NULL && f->pMethods != NULL)
