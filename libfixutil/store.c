@@ -35,6 +35,7 @@
 #include "codec.h"
 #include "err.h"
 #include "fixlimits.h"
+#include "msglog_int.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -51,6 +52,26 @@ struct fixu_store {
 	uint32_t	 c_epoch;
 	uint8_t		 c_chain[FIXU_HASHLEN];
 	struct fixu_msg	 msg;		/* verify's parser */
+	/*
+	 * The message log (opts.log): appends of a batch are encoded into
+	 * lbuf and committed to the log; a batch that does anything else
+	 * goes to the database whole (direct).  The mover thread writes
+	 * through mbh.  This process is the session's only writer, so the
+	 * epoch and chain head of each session it appends to are kept in
+	 * lsess across batches.
+	 */
+	struct fixu_mlog *mlog;
+	void		*mbh;
+	struct fixu_buf	 lbuf;
+	int		 direct;
+	struct lsess	*ls;		/* open addressing on id; 0: free */
+	size_t		 nls, capls;
+};
+
+struct lsess {
+	int64_t		id;
+	uint32_t	epoch;
+	uint8_t		chain[FIXU_HASHLEN];
 };
 
 /*
@@ -187,6 +208,197 @@ sessid_check(const struct fixu_sessid *sid, struct fixu_diag *d)
 	return 0;
 }
 
+/* ---- the message log ------------------------------------------------------ */
+
+static void	batch_drop(struct fixu_store *);
+
+/* The mover's transaction: recs, and how far the log is moved. */
+static int
+mlog_apply(void *arg, const struct fixu_rec *recs, size_t n, uint64_t gen,
+    uint64_t end, struct fixu_diag *d)
+{
+	struct fixu_store *st = arg;
+	size_t i;
+	int rc;
+
+	if ((rc = st->be->begin(st->mbh, d)) < 0)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((rc = st->be->append(st->mbh, &recs[i], d)) < 0)
+			goto fail;
+	if ((rc = st->be->mlog_set(st->mbh, gen, end, d)) < 0 ||
+	    (rc = st->be->commit(st->mbh, NULL, 0, d)) < 0)
+		goto fail;
+	return 0;
+fail:
+	st->be->rollback(st->mbh);
+	return rc;
+}
+
+static int
+mlog_flush(void *arg, struct fixu_diag *d)
+{
+	struct fixu_store *st = arg;
+
+	return st->be->flush(st->mbh, d);
+}
+
+/*
+ * Every open looks for a log: records a writer committed to it and that
+ * were not yet moved when it stopped (a crash) go into the database now,
+ * before anything reads it.  A log another process holds belongs to a
+ * running fixsession with StoreLog=Y, which moves its records itself.
+ * With opts.log the log stays open, with its mover thread.
+ */
+static int
+mlog_setup(struct fixu_store *st, const struct fixu_store_opts *o,
+    struct fixu_diag *d)
+{
+	struct fixu_store_opts mo = *o;
+	struct fixu_mlog *m = NULL;
+	uint64_t gen, off, n;
+	int rc, ro = 0;
+
+	rc = fixu_mlog_open(&m, o->path, o->log, o->durability ==
+	    FIXU_DUR_FULL, d);
+	if (rc == FIXU_ENOTFOUND || (rc == FIXU_EBUSY && !o->log)) {
+		fixu_diag_clear(d);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	mo.readonly = mo.create = mo.bg_checkpoint = mo.log = 0;
+	mo.rare_checkpoint = 0;
+	rc = st->be->open(&st->mbh, &mo, &ro, d);
+	if (rc == 0 && ro)
+		rc = fixu_diag_set(d, FIXU_EREADONLY, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "%s is read-only: the records in its "
+		    "message log cannot be moved into it", o->path);
+	if (rc < 0 && o->readonly) {
+		/* A reader that cannot write shows what the database has. */
+		fixu_diag_clear(d);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0 ||
+	    (rc = st->be->mlog_get(st->mbh, &gen, &off, d)) < 0 ||
+	    (rc = fixu_mlog_replay(m, gen, off, mlog_apply, mlog_flush, st,
+	    &n, d)) < 0)
+		goto out;
+	if (o->log) {
+		if ((rc = fixu_mlog_start(m, mlog_apply, mlog_flush, st,
+		    d)) < 0)
+			goto out;
+		st->mlog = m;
+		return 0;
+	}
+	fixu_mlog_close(m, 1);
+	m = NULL;
+out:
+	fixu_mlog_close(m, 0);
+	if (st->mbh != NULL)
+		st->be->close(st->mbh);
+	st->mbh = NULL;
+	return rc;
+}
+
+/* The cached epoch and chain of session id, or NULL. */
+static struct lsess *
+ls_find(struct fixu_store *st, int64_t id)
+{
+	size_t i, mask = st->capls - 1;
+
+	if (st->capls == 0)
+		return NULL;
+	for (i = (size_t)id & mask; st->ls[i].id != 0; i = (i + 1) & mask)
+		if (st->ls[i].id == id)
+			return &st->ls[i];
+	return NULL;
+}
+
+static void
+ls_clear(struct fixu_store *st)
+{
+	if (st->capls > 0)
+		memset(st->ls, 0, st->capls * sizeof(*st->ls));
+	st->nls = 0;
+}
+
+static struct lsess *
+ls_add(struct fixu_store *st, int64_t id)
+{
+	struct lsess *old = st->ls, *e;
+	size_t i, n = st->capls, mask;
+
+	if (2 * (st->nls + 1) > st->capls) {
+		n = n ? 2 * n : 64;
+		if ((st->ls = calloc(n, sizeof(*st->ls))) == NULL) {
+			st->ls = old;
+			return NULL;
+		}
+		st->capls = n;
+		st->nls = 0;
+		for (i = 0; i < n / 2 && old != NULL; i++)
+			if (old[i].id != 0 && (e = ls_add(st, old[i].id)) !=
+			    NULL)
+				*e = old[i];
+		free(old);
+	}
+	mask = st->capls - 1;
+	for (i = (size_t)id & mask; st->ls[i].id != 0; i = (i + 1) & mask)
+		;
+	st->ls[i].id = id;
+	st->nls++;
+	return &st->ls[i];
+}
+
+static int
+redo_one(void *arg, const struct fixu_rec *r, struct fixu_diag *d)
+{
+	struct fixu_store *st = arg;
+
+	return st->be->append(st->bh, r, d);
+}
+
+/*
+ * The open batch goes to the database: the committed log is moved first
+ * (so that order holds), then the batch's appends so far join a
+ * transaction of ours.
+ */
+static int
+go_direct(struct fixu_store *st, struct fixu_diag *d)
+{
+	int rc;
+
+	if ((rc = fixu_mlog_drain(st->mlog, d)) < 0)
+		goto fail;
+	if ((rc = st->be->begin(st->bh, d)) < 0)
+		goto fail;
+	if ((rc = fixu_mlog_each(&st->lbuf, redo_one, st, d)) < 0)
+		goto fail;
+	fixu_buf_reset(&st->lbuf);
+	st->direct = 1;
+	return 0;
+fail:
+	batch_drop(st);
+	return rc;
+}
+
+/*
+ * Before a read, or a write that is not an append: outside a batch the
+ * committed log is moved, so the database is current; inside one the
+ * batch goes to the database (a batch sees its own writes).
+ */
+static int
+log_sync(struct fixu_store *st, struct fixu_diag *d)
+{
+	if (st->mlog == NULL || st->direct)
+		return 0;
+	if (st->pending > 0)
+		return go_direct(st, d);
+	return fixu_mlog_drain(st->mlog, d);
+}
+
 /* ---- open and close ------------------------------------------------------ */
 
 const char *
@@ -201,9 +413,9 @@ int
 fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
     struct fixu_diag *d)
 {
-	struct fixu_store_opts o;
+	struct fixu_store_opts o, mo;
 	struct fixu_store *st;
-	int rc;
+	int rc = 0;
 
 	fixu_diag_clear(d);
 	*stp = NULL;
@@ -229,7 +441,26 @@ fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
 	o.path = st->path;
 	st->be = &fixu_store_be_sqlite;
 	fixu_msg_init(&st->msg);
-	if ((rc = st->be->open(&st->bh, &o, &st->readonly, d)) < 0) {
+	fixu_buf_init(&st->lbuf, 256u << 20);
+	if (o.log) {
+		if (o.readonly)
+			rc = einval(d, "the message log is for a writer");
+		else if (o.bg_checkpoint == 0)
+			rc = einval(d, "the message log needs bg_checkpoint");
+		if (rc < 0) {
+			fixu_store_close(st);
+			return rc;
+		}
+	}
+	mo = o;
+	if (o.log) {
+		/* The mover's commits checkpoint, in its thread; ours are
+		   rare (sessions, events) and never do. */
+		mo.bg_checkpoint = 0;
+		mo.rare_checkpoint = 1;
+	}
+	if ((rc = st->be->open(&st->bh, &mo, &st->readonly, d)) < 0 ||
+	    (rc = mlog_setup(st, &o, d)) < 0) {
 		fixu_store_close(st);
 		return rc;
 	}
@@ -242,11 +473,17 @@ fixu_store_close(struct fixu_store *st)
 {
 	if (st == NULL)
 		return;
-	if (st->bh != NULL) {
-		if (st->pending > 0)
-			st->be->rollback(st->bh);
+	if (st->bh != NULL && st->pending > 0)
+		batch_drop(st);
+	/* Move the rest of the log and remove it: a clean stop leaves
+	   everything in the database. */
+	fixu_mlog_close(st->mlog, 1);
+	if (st->mbh != NULL)
+		st->be->close(st->mbh);
+	if (st->bh != NULL)
 		st->be->close(st->bh);
-	}
+	fixu_buf_fini(&st->lbuf);
+	free(st->ls);
 	fixu_msg_fini(&st->msg);
 	free(st->fence);
 	free(st->path);
@@ -280,6 +517,12 @@ batch_drop(struct fixu_store *st)
 	st->be->rollback(st->bh);
 	st->pending = 0;
 	st->c_sess = 0;
+	if (st->mlog != NULL) {
+		/* The cache has the dropped appends' chain: read it again. */
+		fixu_buf_reset(&st->lbuf);
+		st->direct = 0;
+		ls_clear(st);
+	}
 }
 
 /* Join the open batch or open one. */
@@ -291,6 +534,8 @@ wr_begin(struct fixu_store *st, struct fixu_diag *d)
 	if (st->readonly)
 		return fixu_diag_set(d, FIXU_EREADONLY, SIZE_MAX, 0,
 		    FIXU_REJ_NONE, "%s is open read-only", st->path);
+	if (st->mlog != NULL)
+		return st->direct ? 0 : go_direct(st, d);
 	if (st->pending > 0)
 		return 0;
 	if ((rc = st->be->begin(st->bh, d)) < 0) {
@@ -320,9 +565,20 @@ fixu_store_commit(struct fixu_store *st, struct fixu_diag *d)
 
 	if (st->pending == 0)
 		return 0;
+	if (st->mlog != NULL && !st->direct) {
+		rc = fixu_mlog_commit(st->mlog, &st->lbuf, d);
+		fixu_buf_reset(&st->lbuf);
+		st->pending = 0;
+		if (rc < 0)
+			ls_clear(st);
+		return rc;
+	}
 	rc = st->be->commit(st->bh, st->fence, st->fence_token, d);
 	st->pending = 0;
 	st->c_sess = 0;
+	st->direct = 0;
+	if (rc < 0 && st->mlog != NULL)
+		ls_clear(st);
 	return rc;
 }
 
@@ -352,7 +608,7 @@ fixu_store_fence(struct fixu_store *st, const char *lease, uint64_t token)
 	char *f = NULL;
 
 	if (lease != NULL) {
-		if (lease[0] == '\0' || strlen(lease) > 64)
+		if (lease[0] == '\0' || strlen(lease) > 64 || st->mlog != NULL)
 			return FIXU_EINVAL;
 		if ((f = strdup(lease)) == NULL)
 			return FIXU_ENOMEM;
@@ -393,7 +649,7 @@ fixu_store_session(struct fixu_store *st, const struct fixu_sessid *sid,
 	int rc, own;
 
 	fixu_diag_clear(d);
-	if ((rc = sessid_check(sid, d)) < 0)
+	if ((rc = sessid_check(sid, d)) < 0 || (rc = log_sync(st, d)) < 0)
 		return rc;
 	rc = st->be->sess_get(st->bh, sid, 0, &bs, d);
 	if (rc != FIXU_ENOTFOUND || !create)
@@ -427,7 +683,8 @@ fixu_store_session_byid(struct fixu_store *st, int64_t id,
 	int rc;
 
 	fixu_diag_clear(d);
-	if ((rc = st->be->sess_get(st->bh, NULL, id, &bs, d)) == 0 &&
+	if ((rc = log_sync(st, d)) == 0 &&
+	    (rc = st->be->sess_get(st->bh, NULL, id, &bs, d)) == 0 &&
 	    out != NULL)
 		*out = bs.s;
 	return rc;
@@ -452,10 +709,13 @@ fixu_store_sessions(struct fixu_store *st,
     struct fixu_diag *d)
 {
 	struct list_ctx c = { fn, arg };
+	int rc;
 
 	fixu_diag_clear(d);
 	if (fn == NULL)
 		return einval(d, "no callback");
+	if ((rc = log_sync(st, d)) < 0)
+		return rc;
 	return st->be->sess_list(st->bh, list_one, &c, d);
 }
 
@@ -511,6 +771,54 @@ sess_load(struct fixu_store *st, int64_t id, struct fixu_diag *d)
 	return 0;
 }
 
+/*
+ * An append with the message log: to the batch's records for the log, or
+ * with a batch gone to the database, to its transaction.
+ */
+static int
+log_append(struct fixu_store *st, const struct fixu_rec *rec,
+    struct fixu_diag *d)
+{
+	struct fixu_be_sess bs;
+	struct lsess *ls;
+	struct fixu_rec r;
+	int rc;
+
+	if ((ls = ls_find(st, rec->session)) == NULL) {
+		/* Not appended to since the cache was cleared: the database
+		   is current once the committed log is in (a batch gone to
+		   the database moved it when it went). */
+		if ((!st->direct &&
+		    (rc = fixu_mlog_drain(st->mlog, d)) < 0) ||
+		    (rc = st->be->sess_get(st->bh, NULL, rec->session, &bs,
+		    d)) < 0)
+			return wr_end(st, rc);
+		if ((ls = ls_add(st, rec->session)) == NULL)
+			return wr_end(st, fixu_diag_set(d, FIXU_ENOMEM,
+			    SIZE_MAX, 0, FIXU_REJ_NONE, "out of memory"));
+		ls->epoch = bs.s.epoch;
+		memcpy(ls->chain, bs.chain, FIXU_HASHLEN);
+	}
+	r = *rec;
+	if (r.epoch == 0)
+		r.epoch = ls->epoch;
+	if (r.epoch > ls->epoch)
+		return einval(d, "append: epoch after the session's current "
+		    "epoch");
+	if (r.time_ns == 0)
+		r.time_ns = now_ns();
+	chain_step(ls->chain, &r, r.hash);
+	if (st->direct)
+		rc = st->be->append(st->bh, &r, d);
+	else
+		rc = fixu_mlog_encode(&st->lbuf, &r);
+	if (rc < 0)
+		return wr_end(st, rc == FIXU_ENOMEM ? fixu_diag_set(d, rc,
+		    SIZE_MAX, 0, FIXU_REJ_NONE, "out of memory") : rc);
+	memcpy(ls->chain, r.hash, FIXU_HASHLEN);
+	return wr_end(st, 0);
+}
+
 int
 fixu_store_append(struct fixu_store *st, const struct fixu_rec *rec,
     struct fixu_diag *d)
@@ -529,6 +837,8 @@ fixu_store_append(struct fixu_store *st, const struct fixu_rec *rec,
 		return fixu_diag_set(d, rec->raw.n > FIXU_MAX_MSG ?
 		    FIXU_ELIMIT : FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
 		    "append: message or MsgType too long, or missing");
+	if (st->mlog != NULL)
+		return log_append(st, rec, d);
 	if ((rc = wr_begin(st, d)) < 0)
 		return rc;
 	if ((rc = sess_load(st, rec->session, d)) < 0)
@@ -563,6 +873,7 @@ sess_update(struct fixu_store *st, int64_t session,
 	if (rc == 0)
 		rc = st->be->sess_update(st->bh, session, u, d);
 	st->c_sess = 0;
+	ls_clear(st);
 	return wr_end(st, rc);
 }
 
@@ -660,6 +971,8 @@ fixu_store_range(struct fixu_store *st, const struct fixu_query *q,
 		return rc;
 	if (fn == NULL)
 		return einval(d, "no callback");
+	if ((rc = log_sync(st, d)) < 0)
+		return rc;
 	return st->be->range(st->bh, q, FIXU_BE_ORDER_ROWID, fn, arg, d);
 }
 
@@ -668,9 +981,13 @@ fixu_store_events(struct fixu_store *st, int64_t session,
     int (*fn)(int64_t, const char *, const char *, void *), void *arg,
     struct fixu_diag *d)
 {
+	int rc;
+
 	fixu_diag_clear(d);
 	if (fn == NULL)
 		return einval(d, "no callback");
+	if ((rc = log_sync(st, d)) < 0)
+		return rc;
 	return st->be->events(st->bh, session, fn, arg, d);
 }
 
@@ -679,9 +996,13 @@ fixu_store_epochs(struct fixu_store *st, int64_t session,
     int (*fn)(uint32_t, int64_t, const char *, void *), void *arg,
     struct fixu_diag *d)
 {
+	int rc;
+
 	fixu_diag_clear(d);
 	if (fn == NULL)
 		return einval(d, "no callback");
+	if ((rc = log_sync(st, d)) < 0)
+		return rc;
 	return st->be->epochs(st->bh, session, fn, arg, d);
 }
 
@@ -971,7 +1292,9 @@ fixu_store_verify(struct fixu_store *st, int64_t session,
 	v.st = st;
 	v.fn = fn;
 	v.arg = arg;
-	if ((rc = session_ids(st, session, &l, d)) < 0)
+	memset(&l, 0, sizeof(l));
+	if ((rc = log_sync(st, d)) < 0 ||
+	    (rc = session_ids(st, session, &l, d)) < 0)
 		goto done;
 	for (i = 0; i < l.n; i++)
 		if ((rc = verify_one(&v, l.id[i], d)) < 0)

@@ -36,7 +36,7 @@
 #include "err.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define FIXU_STORE_SCHEMA	1
+#define FIXU_STORE_SCHEMA	2
 
 struct fixu_store;
 
@@ -105,6 +105,11 @@ struct fixu_store_opts {
 					   at which fixu_store_maintain()
 					   copies the rest back; 0: 128 MB
 					   of pages (131,072 of 1 KB) */
+	int		 log;		/* commit appends to the message log
+					   (STORE-log) and move them into
+					   the database from a thread: one
+					   writer process; needs
+					   bg_checkpoint; no fencing */
 	int		 rare_checkpoint; /* commits checkpoint only a WAL of
 					   512 MB of pages, not of 1,000:
 					   for short commits that must not

@@ -159,6 +159,16 @@ struct fixu_store_be {
 	int	(*cred_get)(void *bh, int64_t session,
 		    char user[FIXU_USER_MAX + 1], char hash[FIXU_PWHASH_MAX + 1],
 		    struct fixu_diag *d);
+
+	/* ---- the message log (msglog_int.h) ---- */
+	/* How far the log has been moved into the database: generation and
+	   offset; (0, 0) before the first move.  set runs in a batch. */
+	int	(*mlog_get)(void *bh, uint64_t *gen, uint64_t *off,
+		    struct fixu_diag *d);
+	int	(*mlog_set)(void *bh, uint64_t gen, uint64_t off,
+		    struct fixu_diag *d);
+	/* Make every committed transaction survive power loss. */
+	int	(*flush)(void *bh, struct fixu_diag *d);
 };
 
 extern const struct fixu_store_be fixu_store_be_sqlite;

@@ -179,6 +179,19 @@ static const char *const mig_v1[] = {
 };
 
 /*
+ * Version 1 to 2: where the message log (StoreLog=Y) has been moved to,
+ * updated in the transaction that moves its records.
+ */
+static const char *const mig_v2[] = {
+	"CREATE TABLE msglog ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" gen INTEGER NOT NULL,"
+	" off INTEGER NOT NULL)",
+	"INSERT INTO msglog VALUES (1, 0, 0)",
+	NULL
+};
+
+/*
  * migrations[v] takes a store from version v to v + 1; all steps from the
  * file's version up run in one transaction, with user_version set at the
  * end, so a migration is applied whole or not at all.  A schema change
@@ -186,6 +199,7 @@ static const char *const mig_v1[] = {
  */
 static const char *const *const migrations[FIXU_STORE_SCHEMA] = {
 	mig_v1,
+	mig_v2,
 };
 
 /* ---- prepared statements ------------------------------------------------- */
@@ -211,6 +225,7 @@ enum {
 	ST_LEASE_GET, ST_LEASE_LIST, ST_TOKEN_BUMP, ST_TOKEN_GET,
 	ST_LEASE_PUT, ST_LEASE_RENEW, ST_LEASE_RELEASE, ST_LEASE_BREAK,
 	ST_CRED_SET, ST_CRED_CLEAR, ST_CRED_GET,
+	ST_MLOG_GET, ST_MLOG_SET,
 	ST_N
 };
 
@@ -279,6 +294,8 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_CRED_CLEAR] = "DELETE FROM credentials WHERE session = ?1",
 	[ST_CRED_GET] = "SELECT username, hash FROM credentials"
 	    " WHERE session = ?1",
+	[ST_MLOG_GET] = "SELECT gen, off FROM msglog WHERE id = 1",
+	[ST_MLOG_SET] = "UPDATE msglog SET gen = ?1, off = ?2 WHERE id = 1",
 };
 
 struct sq {
@@ -1805,6 +1822,63 @@ sq_cred_get(void *bh, int64_t session, char user[FIXU_USER_MAX + 1],
 	return rc;
 }
 
+/* ---- the message log's position ------------------------------------------ */
+
+static int
+sq_mlog_get(void *bh, uint64_t *gen, uint64_t *off, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_MLOG_GET, &s, d)) < 0)
+		return rc;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*gen = (uint64_t)sqlite3_column_int64(s, 0);
+		*off = (uint64_t)sqlite3_column_int64(s, 1);
+		rc = 0;
+	} else if (rc == SQLITE_DONE)
+		rc = fixu_diag_set(d, FIXU_ECORRUPT, SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "%s: the msglog row is missing", b->path);
+	else
+		rc = sq_err(b, rc, "msglog", d);
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int
+sq_mlog_set(void *bh, uint64_t gen, uint64_t off, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_MLOG_SET, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, (int64_t)gen);
+	sqlite3_bind_int64(s, 2, (int64_t)off);
+	return sq_done(b, s, "msglog", d);
+}
+
+/* Sync the WAL: every transaction committed so far survives power loss. */
+static int
+sq_flush(void *bh, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_file *f = NULL;
+	int rc;
+
+	if (sqlite3_file_control(b->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL)
+		return 0;
+	if ((rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL)) != SQLITE_OK)
+		return fixu_diag_set(d, sq_code(rc), SIZE_MAX, 0,
+		    FIXU_REJ_NONE, "%s: syncing the WAL: %s", b->path,
+		    sqlite3_errstr(rc));
+	return 0;
+}
+
 const struct fixu_store_be fixu_store_be_sqlite = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -1832,4 +1906,7 @@ const struct fixu_store_be fixu_store_be_sqlite = {
 	.cred_set = sq_cred_set,
 	.cred_clear = sq_cred_clear,
 	.cred_get = sq_cred_get,
+	.mlog_get = sq_mlog_get,
+	.mlog_set = sq_mlog_set,
+	.flush = sq_flush,
 };

@@ -4,7 +4,8 @@
 #   sh tests/store/crash.sh [ROUNDS [BUILD-DIR]]
 #
 # Each round starts build/tests/crash_writer on the store (a fresh one every
-# fifth round, the same one otherwise), SIGKILLs it after 20-300 ms, and
+# fifth round, the same one otherwise) with full or normal durability, with
+# or without the message log (StoreLog=Y), SIGKILLs it after 20-300 ms, and
 # runs the checker on what the writer last reported committed: verify finds
 # nothing, no gaps, next numbers follow the last stored message, nothing
 # reported committed is missing.  Prints one summary line; exit 0 or 1.
@@ -23,10 +24,14 @@ pass=0 fail=0 commits=0 i=0
 while [ "$i" -lt "$rounds" ]; do
 	i=$((i + 1))
 	if [ $((i % 5)) -eq 1 ]; then
-		rm -f "$db" "$db-wal" "$db-shm"
+		rm -f "$db" "$db-wal" "$db-shm" "$db-log"
 	fi
 	mode=
-	[ $((i % 2)) -eq 0 ] && mode=-N
+	case $((i % 4)) in
+	0) mode=-N ;;
+	2) mode=-L ;;
+	3) mode=-LN ;;
+	esac
 	"$w" $mode "$db" > "$dir/out" 2> "$dir/err" &
 	pid=$!
 	ms=$((20 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 281))

@@ -2,17 +2,19 @@
  * crash_writer.c -- the writer and the checker of the store's crash test
  * (tests/store/crash.sh).
  *
- *   crash_writer [-N] FILE              write until killed
+ *   crash_writer [-LN] FILE             write until killed
  *   crash_writer -c FILE [OUT IN]       check FILE after a kill
  *
  * The writer appends to one session in a loop: batches of 1 to 50
  * messages, each inbound or outbound at random with the next number of its
- * direction, one commit per batch (FULL durability, NORMAL with -N).  After
+ * direction, one commit per batch (FULL durability, NORMAL with -N; with
+ * -L through the message log, as fixsession with StoreLog=Y).  After
  * each commit it prints "commit N out=O in=I", O and I the last committed
  * numbers, and flushes, so the last complete line says what the store must
  * hold whenever the process dies.
  *
- * The checker reopens the store and requires: fixu_store_verify() finds no
+ * The checker reopens the store (which moves what a log holds into it) and
+ * requires: fixu_store_verify() finds no
  * problem; the current epoch holds 1..max in each direction with no gap and
  * no duplicate; next_out and next_in are the last stored number + 1; and
  * the last stored numbers are at least OUT and IN.  Exit 0 when all hold,
@@ -44,7 +46,8 @@ die(const char *what, int rc, const struct fixu_diag *d)
 
 /* NULL when the store or the session is not there yet. */
 static struct fixu_store *
-open_store(const char *path, int create, int dur, struct fixu_sess *s)
+open_store(const char *path, int create, int dur, int log,
+    struct fixu_sess *s)
 {
 	struct fixu_store_opts o;
 	struct fixu_store *st;
@@ -58,6 +61,7 @@ open_store(const char *path, int create, int dur, struct fixu_sess *s)
 	o.durability = dur;
 	/* As fixsession runs it: WAL copied back by the checkpointer thread. */
 	o.bg_checkpoint = create;
+	o.log = log;
 	if ((rc = fixu_store_open(&st, &o, &d)) < 0) {
 		if (rc == FIXU_ENOTFOUND && !create)
 			return NULL;
@@ -75,7 +79,7 @@ open_store(const char *path, int create, int dur, struct fixu_sess *s)
 }
 
 static int
-writer(const char *path, int dur)
+writer(const char *path, int dur, int log)
 {
 	struct fixu_builder b;
 	struct fixu_store *st;
@@ -85,7 +89,7 @@ writer(const char *path, int dur)
 	uint64_t next[2], ncommit = 0;
 	int rc, i, n, dir;
 
-	if ((st = open_store(path, 1, dur, &s)) == NULL)
+	if ((st = open_store(path, 1, dur, log, &s)) == NULL)
 		return 2;
 	next[FIXU_DIR_IN] = s.next_in;
 	next[FIXU_DIR_OUT] = s.next_out;
@@ -174,7 +178,7 @@ checker(const char *path, uint64_t want_out, uint64_t want_in)
 	int rc, fail = 0;
 
 	/* Killed while creating the store: fine if nothing was promised. */
-	if ((st = open_store(path, 0, FIXU_DUR_FULL, &s)) == NULL) {
+	if ((st = open_store(path, 0, FIXU_DUR_FULL, 0, &s)) == NULL) {
 		fail = want_out != 0 || want_in != 0;
 		printf("%s: no store or session yet (reported %llu %llu)\n",
 		    fail ? "FAIL" : "ok", (unsigned long long)want_out,
@@ -235,12 +239,15 @@ num(const char *s)
 int
 main(int argc, char **argv)
 {
-	int c, check = 0, dur = FIXU_DUR_FULL;
+	int c, check = 0, dur = FIXU_DUR_FULL, log = 0;
 
-	while ((c = getopt(argc, argv, "cN")) != -1) {
+	while ((c = getopt(argc, argv, "cLN")) != -1) {
 		switch (c) {
 		case 'c':
 			check = 1;
+			break;
+		case 'L':
+			log = 1;
 			break;
 		case 'N':
 			dur = FIXU_DUR_NORMAL;
@@ -255,9 +262,9 @@ main(int argc, char **argv)
 		return checker(argv[0], argc == 3 ? num(argv[1]) : 0,
 		    argc == 3 ? num(argv[2]) : 0);
 	if (!check && argc == 1)
-		return writer(argv[0], dur);
+		return writer(argv[0], dur, log);
 usage:
-	fprintf(stderr, "usage: crash_writer [-N] FILE\n"
+	fprintf(stderr, "usage: crash_writer [-LN] FILE\n"
 	    "       crash_writer -c FILE [OUT IN]\n");
 	return 2;
 }

@@ -22,6 +22,7 @@
 #include "codec.h"
 #include "err.h"
 #include "store.h"
+#include "store_util.h"
 #include "tap.h"
 
 static char tmpdir[4096];
@@ -72,28 +73,6 @@ open_rc(const char *path, int create, int readonly, struct fixu_diag *d)
 	rc = fixu_store_open(&st, &o, d);
 	fixu_store_close(st);
 	return rc;
-}
-
-static int64_t
-mksess(struct fixu_store *st, const char *id)
-{
-	struct fixu_sessid sid;
-	struct fixu_sess s;
-
-	if (fixu_sessid_parse(&sid, id, strlen(id), NULL) < 0 ||
-	    fixu_store_session(st, &sid, 1, &s, NULL) < 0)
-		return -1;
-	return s.id;
-}
-
-static struct fixu_sess
-getsess(struct fixu_store *st, int64_t id)
-{
-	struct fixu_sess s;
-
-	memset(&s, 0, sizeof(s));
-	(void)fixu_store_session_byid(st, id, &s, NULL);
-	return s;
 }
 
 /* A real FIX.4.4 message; extra is "tag=value|..." with '|' for SOH. */

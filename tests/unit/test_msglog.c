@@ -1,0 +1,495 @@
+/*
+ * test_msglog.c -- the store's message log (StoreLog=Y): commits through
+ * the log, reads and mixed batches, rollbacks, the lock, a writer killed
+ * before its records were moved, a log cut short or damaged, and the ring
+ * starting a new generation.  Every test works in a mkdtemp directory.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "codec.h"
+#include "err.h"
+#include "msglog_int.h"
+#include "store.h"
+#include "store_util.h"
+#include "tap.h"
+
+#define SID	"FIX.4.4:EXEC->CLIENT1"
+
+static char tmpdir[4096];
+static int nfile;
+
+static const char *
+newpath(char *buf, size_t n)
+{
+	int r = snprintf(buf, n, "%s/m%d.db", tmpdir, ++nfile);
+
+	if (r < 0 || (size_t)r >= n)
+		abort();
+	return buf;
+}
+
+static int
+sopen_rc(struct fixu_store **st, const char *path, int log,
+    struct fixu_diag *d)
+{
+	struct fixu_store_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.create = 1;
+	o.durability = FIXU_DUR_NORMAL;
+	o.bg_checkpoint = 1;
+	o.log = log;
+	return fixu_store_open(st, &o, d);
+}
+
+static struct fixu_store *
+sopen(const char *path, int log)
+{
+	struct fixu_store *st = NULL;
+	struct fixu_diag d;
+	int rc;
+
+	if ((rc = sopen_rc(&st, path, log, &d)) < 0)
+		printf("# open %s: %s: %s\n", path, fixu_strerror(rc), d.msg);
+	return st;
+}
+
+static char msgbuf[512];
+
+/* A FIX.4.4 order (out) or execution report (in) with MsgSeqNum seq. */
+static struct fixu_rec
+mkrec(int64_t sess, int dir, uint64_t seq)
+{
+	struct fixu_builder b;
+	struct fixu_rec r;
+	struct fixu_str raw = { NULL, 0 };
+
+	memset(&r, 0, sizeof(r));
+	fixu_build_init(&b);
+	fixu_build_begin(&b, "FIX.4.4", 7, FIXU_SOH);
+	fixu_build_add_str(&b, 35, dir == FIXU_DIR_OUT ? "8" : "D");
+	fixu_build_add_str(&b, 49, dir == FIXU_DIR_OUT ? "EXEC" : "CLIENT1");
+	fixu_build_add_str(&b, 56, dir == FIXU_DIR_OUT ? "CLIENT1" : "EXEC");
+	fixu_build_add_u64(&b, 34, seq);
+	fixu_build_add_str(&b, 52, "20261205-12:00:00.000");
+	fixu_build_add_str(&b, 11, "ORDER-0000000001");
+	if (fixu_build_finish(&b, &raw) == 0 && raw.n < sizeof(msgbuf)) {
+		memcpy(msgbuf, raw.p, raw.n);
+		r.raw.p = msgbuf;
+		r.raw.n = raw.n;
+	}
+	fixu_build_fini(&b);
+	r.session = sess;
+	r.dir = dir;
+	r.seq = seq;
+	r.msgtype = dir == FIXU_DIR_OUT ? FIXU_STR("8") : FIXU_STR("D");
+	return r;
+}
+
+static int
+app(struct fixu_store *st, int64_t sess, int dir, uint64_t seq)
+{
+	struct fixu_rec r = mkrec(sess, dir, seq);
+
+	return fixu_store_append(st, &r, NULL);
+}
+
+static int
+count_one(const struct fixu_rec *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+count(struct fixu_store *st, int64_t sess)
+{
+	struct fixu_query q;
+	int n = 0;
+
+	memset(&q, 0, sizeof(q));
+	q.session = sess;
+	q.epoch = -1;
+	q.dir = -1;
+	if (fixu_store_range(st, &q, count_one, &n, NULL) < 0)
+		return -1;
+	return n;
+}
+
+static uint64_t
+problems(struct fixu_store *st, int64_t sess)
+{
+	uint64_t n = 99;
+
+	if (fixu_store_verify(st, sess, NULL, NULL, &n, NULL) < 0)
+		return 1000;
+	return n;
+}
+
+/* The size of STORE-log, -1 when there is none. */
+static long
+log_size(const char *dbpath)
+{
+	char p[4200];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s-log", dbpath);
+	return stat(p, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+static int
+exists(const char *dbpath)
+{
+	return log_size(dbpath) >= 0;
+}
+
+/* The msglog row's offset, read with SQLite; -1 on error. */
+static long long
+db_off(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s = NULL;
+	long long v = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT off FROM msglog", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* ---- tests ---- */
+
+static void
+test_basic(void)
+{
+	char path[4200];
+	struct fixu_store *st, *st2 = NULL;
+	struct fixu_diag d;
+	struct fixu_sess s;
+	int64_t id;
+	uint64_t i;
+	int rc;
+
+	if ((st = sopen(newpath(path, sizeof(path)), 1)) == NULL) {
+		ok(0, "open with the log");
+		return;
+	}
+	ok(exists(path), "open with the log makes STORE-log");
+	id = mksess(st, SID);
+	ok(id > 0, "session created (a write that goes to the database)");
+	for (i = 1; i <= 10; i++) {
+		app(st, id, FIXU_DIR_IN, i);
+		app(st, id, FIXU_DIR_OUT, i);
+		if ((rc = fixu_store_commit(st, &d)) < 0)
+			break;
+	}
+	is_int(rc, 0, "10 commits of two appends each");
+	ok(log_size(path) > 32, "  they are in the log");
+	s = getsess(st, id);
+	is_int(s.next_out, 11, "a read sees them: next_out 11");
+	is_int(s.next_in, 11, "  next_in 11");
+	is_int(s.nmsg_all, 20, "  20 messages");
+	is_int(count(st, id), 20, "range gives 20");
+	is_int(problems(st, id), 0, "verify: no problem");
+
+	/* A reader in the same batch sees the batch. */
+	app(st, id, FIXU_DIR_OUT, 11);
+	app(st, id, FIXU_DIR_OUT, 12);
+	is_int(count(st, id), 22, "a read inside a batch sees its appends");
+	fixu_store_rollback(st);
+	is_int(count(st, id), 20, "  and after the rollback, not");
+	app(st, id, FIXU_DIR_OUT, 11);
+	is_int(fixu_store_commit(st, &d), 0, "the next append after it");
+	is_int(problems(st, id), 0, "  verify: no problem (chain reread)");
+
+	/* A rollback of appends that were only in the log's batch. */
+	app(st, id, FIXU_DIR_OUT, 12);
+	app(st, id, FIXU_DIR_OUT, 13);
+	fixu_store_rollback(st);
+	app(st, id, FIXU_DIR_OUT, 12);
+	is_int(fixu_store_commit(st, &d), 0, "append, rollback, append");
+	is_int(getsess(st, id).next_out, 13, "  next_out 13");
+	is_int(problems(st, id), 0, "  verify: no problem");
+
+	/* A batch with an event goes to the database whole. */
+	app(st, id, FIXU_DIR_IN, 11);
+	is_int(fixu_store_event(st, id, 1, "logon", "mixed batch", &d), 0,
+	    "an event after an append in one batch");
+	app(st, id, FIXU_DIR_OUT, 13);
+	is_int(fixu_store_commit(st, &d), 0, "  commit");
+	s = getsess(st, id);
+	is_int(s.next_in, 12, "  next_in 12");
+	is_int(s.next_out, 14, "  next_out 14");
+	is_int(problems(st, id), 0, "  verify: no problem");
+	app(st, id, FIXU_DIR_OUT, 14);
+	is_int(fixu_store_commit(st, &d), 0, "then the log again");
+
+	/* A reset between log commits starts the epoch for the log too. */
+	is_int(fixu_store_reset(st, id, "test", &d), 0, "reset");
+	app(st, id, FIXU_DIR_OUT, 1);
+	is_int(fixu_store_commit(st, &d), 0, "  an append in the new epoch");
+	s = getsess(st, id);
+	is_int(s.epoch, 2, "  epoch 2");
+	is_int(s.next_out, 2, "  next_out 2");
+	is_int(problems(st, id), 0, "  verify: no problem");
+
+	is_int(fixu_store_fence(st, "lease", 1), FIXU_EINVAL,
+	    "no fencing with the log");
+	is_int(sopen_rc(&st2, path, 1, &d), FIXU_EBUSY,
+	    "a second writer with the log: EBUSY");
+	ok(strstr(d.msg, "in use by another process") != NULL,
+	    "  says so: %s", d.msg);
+	st2 = sopen(path, 0);
+	ok(st2 != NULL, "a writer without the log opens beside it");
+	fixu_store_close(st2);
+	fixu_store_close(st);
+	ok(!exists(path), "a clean close moves everything, removes the log");
+	st = sopen(path, 0);
+	is_int(count(st, id), 26, "all 26 messages are in the database");
+	fixu_store_close(st);
+}
+
+/* A writer with the log, killed after n commits; its session id. */
+static int64_t
+killed_writer(const char *path, int n)
+{
+	struct fixu_store *st;
+	pid_t pid;
+	int64_t id;
+	int i, status, p[2];
+
+	if (pipe(p) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if ((st = sopen(path, 1)) == NULL || (id = mksess(st, SID)) < 0)
+			_exit(1);
+		for (i = 1; i <= n; i++) {
+			app(st, id, FIXU_DIR_OUT, (uint64_t)i);
+			if (fixu_store_commit(st, NULL) < 0)
+				_exit(1);
+		}
+		if (write(p[1], &id, sizeof(id)) != sizeof(id))
+			_exit(1);
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	close(p[1]);
+	id = -1;
+	if (read(p[0], &id, sizeof(id)) != sizeof(id))
+		id = -1;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return id;
+}
+
+static void
+test_crash(void)
+{
+	char path[4200];
+	struct fixu_store *st;
+	int64_t id;
+	long before;
+
+	/* 30,000 messages of about 120 bytes: past LOG_WRAP (4 MB), so the
+	   log has started at least one new generation over the old. */
+	id = killed_writer(newpath(path, sizeof(path)), 30000);
+	ok(id > 0, "writer killed after 30,000 commits");
+	before = log_size(path);
+	ok(before > 0, "  it left its log (%ld bytes)", before);
+	st = sopen(path, 0);
+	ok(st != NULL, "the next writer opens the store");
+	if (st == NULL)
+		return;
+	is_int(count(st, id), 30000, "  and finds every committed message");
+	is_int(getsess(st, id).next_out, 30001, "  next_out 30001");
+	is_int(problems(st, id), 0, "  verify: no problem");
+	fixu_store_close(st);
+	ok(!exists(path), "  the log was moved and removed");
+
+	/* Killed again, then a writer with the log takes over. */
+	id = killed_writer(newpath(path, sizeof(path)), 200);
+	st = sopen(path, 1);
+	ok(st != NULL, "a writer with the log after a kill");
+	if (st == NULL)
+		return;
+	is_int(getsess(st, id).next_out, 201, "  next_out 201");
+	app(st, id, FIXU_DIR_OUT, 201);
+	is_int(fixu_store_commit(st, NULL), 0, "  and goes on");
+	is_int(count(st, id), 201, "  201 messages");
+	is_int(problems(st, id), 0, "  verify: no problem");
+	fixu_store_close(st);
+}
+
+/*
+ * A log written by hand: n commits of one outbound message each (and one
+ * commit of two at the end when two is set), with a store whose session
+ * has not seen any of them.  The records' chain values are not the
+ * store's (verify would say so): these tests count and compare numbers.
+ */
+static int64_t
+handmade(const char *path, int n, int two, long *offs)
+{
+	struct fixu_store *st;
+	struct fixu_mlog *m;
+	struct fixu_buf b;
+	struct fixu_rec r;
+	int64_t id;
+	int i;
+
+	if ((st = sopen(path, 0)) == NULL || (id = mksess(st, SID)) < 0)
+		return -1;
+	fixu_store_close(st);
+	if (fixu_mlog_open(&m, path, 1, 0, NULL) < 0)
+		return -1;
+	fixu_buf_init(&b, 0);
+	for (i = 1; i <= n + (two ? 1 : 0); i++) {
+		if (offs != NULL)
+			offs[i] = log_size(path);
+		r = mkrec(id, FIXU_DIR_OUT, (uint64_t)i);
+		r.epoch = 1;
+		fixu_mlog_encode(&b, &r);
+		if (two && i == n) {
+			r = mkrec(id, FIXU_DIR_OUT, (uint64_t)++i);
+			r.epoch = 1;
+			fixu_mlog_encode(&b, &r);
+		}
+		if (fixu_mlog_commit(m, &b, NULL) < 0)
+			return -1;
+		fixu_buf_reset(&b);
+	}
+	fixu_buf_fini(&b);
+	fixu_mlog_close(m, 0);
+	return id;
+}
+
+static int
+cut(const char *dbpath, long by)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s-log", dbpath);
+	return truncate(p, log_size(dbpath) - by);
+}
+
+static int
+poke(const char *dbpath, long off, const void *bytes, size_t n, int append)
+{
+	char p[4200];
+	FILE *f;
+	int rc;
+
+	snprintf(p, sizeof(p), "%s-log", dbpath);
+	if ((f = fopen(p, "r+")) == NULL)
+		return -1;
+	rc = append ? fseek(f, 0, SEEK_END) : fseek(f, off, SEEK_SET);
+	if (rc == 0 && fwrite(bytes, 1, n, f) != n)
+		rc = -1;
+	return fclose(f) != 0 ? -1 : rc;
+}
+
+static void
+test_damage(void)
+{
+	char path[4200];
+	static const char zeros[4096];
+	struct fixu_store *st = NULL;
+	struct fixu_diag d;
+	long offs[8];
+	int64_t id;
+	int rc;
+
+	id = handmade(newpath(path, sizeof(path)), 5, 0, NULL);
+	st = sopen(path, 0);
+	ok(st != NULL && count(st, id) == 5, "a log of 5 commits: 5 moved");
+	is_int(getsess(st, id).next_out, 6, "  next_out 6");
+	fixu_store_close(st);
+	ok(!exists(path), "  log removed");
+
+	id = handmade(newpath(path, sizeof(path)), 5, 0, NULL);
+	cut(path, 3);
+	st = sopen(path, 0);
+	ok(st != NULL && count(st, id) == 4,
+	    "the last record cut short (a crash in write): 4 moved");
+	fixu_store_close(st);
+
+	id = handmade(newpath(path, sizeof(path)), 4, 1, NULL);
+	cut(path, 3);
+	st = sopen(path, 0);
+	ok(st != NULL && count(st, id) == 3,
+	    "a commit of two with its second cut short: neither moved");
+	is_int(getsess(st, id).next_out, 4, "  next_out 4");
+	fixu_store_close(st);
+
+	id = handmade(newpath(path, sizeof(path)), 5, 0, NULL);
+	poke(path, 0, zeros, sizeof(zeros), 1);
+	st = sopen(path, 0);
+	ok(st != NULL && count(st, id) == 5,
+	    "zeros after the last record (power loss): 5 moved");
+	fixu_store_close(st);
+
+	id = handmade(newpath(path, sizeof(path)), 5, 0, offs);
+	poke(path, offs[2] + 90, "X", 1, 0);
+	st = NULL;
+	rc = sopen_rc(&st, path, 0, &d);
+	is_int(rc, FIXU_ECORRUPT,
+	    "a damaged record with records after it: ECORRUPT");
+	ok(strstr(d.msg, "offset") != NULL && d.off == (size_t)offs[2],
+	    "  with its offset %ld: %s", offs[2], d.msg);
+	fixu_store_close(st);
+	ok(exists(path), "  the log is kept");
+	is_int(db_off(path), 0, "  nothing was moved");
+
+	id = handmade(newpath(path, sizeof(path)), 2, 0, NULL);
+	poke(path, 0, "NOTALOG!", 8, 0);
+	st = NULL;
+	is_int(sopen_rc(&st, path, 0, &d), FIXU_ECORRUPT,
+	    "a bad header: ECORRUPT");
+	ok(strstr(d.msg, "not a fixutil message log") != NULL, "  %s", d.msg);
+	fixu_store_close(st);
+	(void)id;
+}
+
+static void
+rmtree(void)
+{
+	char cmd[4200];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		printf("# could not remove %s\n", tmpdir);
+}
+
+int
+main(void)
+{
+	const char *t = getenv("TMPDIR");
+	int r;
+
+	r = snprintf(tmpdir, sizeof(tmpdir), "%s/test_msglog.XXXXXX",
+	    t != NULL && t[0] != '\0' ? t : "/tmp");
+	if (r < 0 || (size_t)r >= sizeof(tmpdir) || mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_basic();
+	test_crash();
+	test_damage();
+	rmtree();
+	return tap_done();
+}
