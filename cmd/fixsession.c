@@ -609,6 +609,12 @@ main(int argc, char **argv)
 	so.durability = c->durability;
 	so.create = 1;
 	so.bg_checkpoint = 1;
+	so.log = c->store_log;
+	if (so.log && (getenv("FIXLOCK_LEASE") != NULL ||
+	    getenv("FIXLOCK_TOKEN") != NULL || token != NULL))
+		errx(CMD_EX_USAGE, "%s: StoreLog=Y cannot run under fixlock: "
+		    "fencing checks the lease in the transaction of every "
+		    "write, and the log commits without one", r.cfgpath);
 	if ((rc = fixu_store_open(&r.store, &so, &d)) != 0)
 		errx(rc == FIXU_ESCHEMA || rc == FIXU_ECORRUPT ? CMD_EX_DATA :
 		    CMD_EX_IO, "%s: %s", so.path ? so.path :

@@ -199,6 +199,7 @@ static const struct key keys[] = {
 	{ "Password", K_USED, NULL },
 	{ "StorePath", K_DEFAULT, NULL },
 	{ "StoreDurability", K_DEFAULT, NULL },
+	{ "StoreLog", K_DEFAULT, NULL },
 
 	{ "SenderSubID", K_IGNORED, WHY_SUBID },
 	{ "SenderLocationID", K_IGNORED, WHY_SUBID },
@@ -1301,7 +1302,7 @@ setup_store(struct ld *L)
 			return lerr(L, line, "StoreDurability", "expected full "
 			    "or normal, got '%.40s'", v);
 	}
-	return 0;
+	return get_bool(L, FIXU_CFG_DEFAULT, "StoreLog", 0, &c->store_log);
 }
 
 int

@@ -32,6 +32,7 @@ struct fs_conf {
 	/* fixutil's own keys, from [DEFAULT] */
 	char			 store_path[4096];	/* StorePath; "" */
 	int			 durability;	/* StoreDurability */
+	int			 store_log;	/* StoreLog */
 };
 
 /*

@@ -258,8 +258,9 @@ check_all() {
 }
 
 @test "store keys, TLS, a line that is not Key=Value" {
-	check_all bad-storepath-in-session.cfg bad-durability.cfg bad-ssl.cfg \
-	    bad-syntax.cfg bad-password-long.cfg bad-section.cfg
+	check_all bad-storepath-in-session.cfg bad-durability.cfg \
+	    bad-storelog.cfg bad-ssl.cfg bad-syntax.cfg \
+	    bad-password-long.cfg bad-section.cfg
 }
 
 @test "every bad-*.cfg fails as its expect line says" {

@@ -3,7 +3,7 @@
 # binary from libquickfix-doc, started by tests/interop/executor.sh): orders
 # go in on stdin in readable form, fills come out on stdout, SIGTERM logs
 # out; then the same with fixsession SIGKILLed in the middle of a stream
-# and restarted on its store.  Each test has its own executor (its own
+# and restarted on its store, with and without the message log.  Each test has its own executor (its own
 # FileStore, so both ends start at 1) on a free port of 127.0.0.1, stopped
 # in teardown, pass or fail.  The application is the test itself, writing
 # into a FIFO that stays open between writes.
@@ -213,7 +213,9 @@ crash() {
 	    "to send again"
 }
 
-@test "SIGKILL mid-stream twice, restart on the store: each order filled once" {
+# kill_twice: orders streamed, fixsession SIGKILLed twice in the middle
+# and restarted on its store; every order is sent and filled once.
+kill_twice() {
 	N=2000
 	seq 1 "$N" | sed 's/^/ID/' | sort > "$tmp/all"
 	start_fs in1
@@ -274,4 +276,14 @@ crash() {
 	echo "fills in the store but not on stdout:" \
 	    "$(comm -23 "$tmp/filled" "$tmp/stdout" | wc -l)"
 	[ -z "$(comm -13 "$tmp/filled" "$tmp/stdout")" ]
+}
+
+@test "SIGKILL mid-stream twice, restart on the store: each order filled once" {
+	kill_twice
+}
+
+@test "the same with StoreLog=Y: what the log held reaches the store" {
+	sed -i 's/^StoreDurability=full$/&\nStoreLog=Y/' "$tmp/fs.conf"
+	grep -q '^StoreLog=Y$' "$tmp/fs.conf"
+	kill_twice
 }
