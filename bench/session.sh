@@ -19,8 +19,9 @@
 #      killed -9 after one second, whose WAL bench/walmix decodes into the
 #      pages a commit writes, by table and index; then the
 #      same two runs with StoreDurability=full, a check that the store holds
-#      every order and fill the client counted, and both runs again with
-#      StoreDurability=normal
+#      every order and fill the client counted, both runs again with
+#      StoreDurability=normal, and both again with normal and StoreLog=Y
+#      (the message log), with the same check of the store
 #   c) idle memory: VmRSS of one fixsession with SESS_IDLE acceptor
 #      sessions on one port, configured only and then with every one of
 #      them logged on by an idle sessload; the executor the same way
@@ -309,14 +310,16 @@ SERVER_PIDS=
 
 # ---- b) fixsession ----------------------------------------------------------
 
-# fs_conf FILE PORT DURABILITY NSESS: an acceptor settings file.
+# fs_conf FILE PORT DURABILITY NSESS: an acceptor settings file;
+# DURABILITY "normal+log" is StoreDurability=normal with StoreLog=Y.
 fs_conf() {
 	{
 		printf '[DEFAULT]\nConnectionType=acceptor\n'
 		printf 'SocketAcceptPort=%s\n' "$2"
 		printf 'StartTime=00:00:00\nEndTime=00:00:00\nHeartBtInt=30\n'
 		printf 'UseDataDictionary=N\nStorePath=%s\n' "$1.db"
-		printf 'StoreDurability=%s\n' "$3"
+		printf 'StoreDurability=%s\n' "${3%+log}"
+		[ "${3%+log}" != "$3" ] && printf 'StoreLog=Y\n'
 		printf 'BeginString=FIX.4.4\nSenderCompID=EXECUTOR\n'
 		if [ "$4" = 1 ]; then
 			printf '\n[SESSION]\nTargetCompID=CLIENT1\n'
@@ -343,7 +346,7 @@ fs_start() {
 	while [ "$try" -lt 5 ]; do
 		PORT=$(pick_port) || return 1
 		rm -f "$W/$name.conf.db" "$W/$name.conf.db-wal" \
-		    "$W/$name.conf.db-shm"
+		    "$W/$name.conf.db-shm" "$W/$name.conf.db-log"
 		fs_conf "$W/$name.conf" "$PORT" "$dur" "$ns"
 		# shellcheck disable=SC2086
 		$FS_WRAP "$FIXSESSION" -c "$W/$name.conf" "$@" < /dev/null \
@@ -404,7 +407,38 @@ store_check() {
 	kv "sess_${2}_client_fills" "$LOAD_FILLED"
 }
 
+# fs_two NAME DURABILITY WHAT KEY: fixsession (W/fs-NAME) with DURABILITY,
+# its highest rate and its latency at SESS_RATE (kv keys KEY and KEY_lat),
+# left in TWO_MAX and TWO_P99 ("skipped" when not measured); 1 when it did
+# not start.
+fs_two() {
+	TWO_MAX=skipped TWO_P99=skipped
+	if ! fs_start "fs-$1" "$2" 1 -q -- "$OUT/fillapp"; then
+		line "$3" "skipped (fixsession did not start:" \
+		    "$(fs_why "fs-$1"))"
+		return 1
+	fi
+	port=$PORT
+	load "fs-$1-warm" "$port" -n 2000 -T 5 || true
+	if best "fs-$1-max" "$port" reports_per_s -n "$SESS_N" -r 0; then
+		report_max "fs-$1-max" "$4" "max, $3"
+		TWO_MAX=$(get "$W/fs-$1-max.out" reports_per_s)
+	else
+		line "max, $3" "skipped ($(why "fs-$1-max.0"))"
+	fi
+	if best "fs-$1-lat" "$port" p99_us -n "$LAT_N" -r "$SESS_RATE" \
+	    $SPIN; then
+		report_lat "fs-$1-lat" "${4}_lat" "latency at $SESS_RATE/s, $3"
+		TWO_P99=$(get "$W/fs-$1-lat.out" p99_us)
+	else
+		line "latency at $SESS_RATE/s, $3" \
+		    "skipped ($(why "fs-$1-lat.0"))"
+	fi
+	fs_stop
+}
+
 fs_max=skipped fs_p99=skipped fs_normal=skipped fs_np99=skipped
+fs_log=skipped fs_lp99=skipped
 echo "b) fixsession, acceptor, \`-- fillapp\` behind it, UseDataDictionary=N"
 if [ ! -x "$FIXSESSION" ]; then
 	line "all" "skipped ($FIXSESSION not built)"
@@ -504,31 +538,13 @@ else
 		    "start: $(fs_why fs-full))"
 		skipped sess_fs_max_reports_per_s sess_fs_lat_p99_us
 	fi
-	if fs_start fs-normal normal 1 -q -- "$OUT/fillapp"; then
-		port=$PORT
-		load fs-warm2 "$port" -n 2000 -T 5 || true
-		if best fs-nmax "$port" reports_per_s -n "$SESS_N" -r 0; then
-			report_max fs-nmax sess_fs_normal \
-			    "max, StoreDurability=normal"
-			fs_normal=$(get "$W/fs-nmax.out" reports_per_s)
-		else
-			line "max, StoreDurability=normal" \
-			    "skipped ($(why fs-nmax.0))"
-		fi
-		if best fs-nlat "$port" p99_us -n "$LAT_N" -r "$SESS_RATE" \
-		    $SPIN; then
-			report_lat fs-nlat sess_fs_normal_lat \
-			    "latency at $SESS_RATE/s, normal"
-			fs_np99=$(get "$W/fs-nlat.out" p99_us)
-		else
-			line "latency at $SESS_RATE/s, normal" \
-			    "skipped ($(why fs-nlat.0))"
-		fi
-		fs_stop
-	else
-		line "StoreDurability=normal" "skipped (fixsession did not" \
-		    "start: $(fs_why fs-normal))"
-	fi
+	fs_two normal normal "StoreDurability=normal" sess_fs_normal
+	fs_normal=$TWO_MAX fs_np99=$TWO_P99
+	# The same with the message log: a commit is one write(2) to
+	# STORE-log, moved into SQLite from a thread.
+	fs_two log normal+log "normal, StoreLog=Y" sess_fs_log &&
+	    store_check fs-log log
+	fs_log=$TWO_MAX fs_lp99=$TWO_P99
 fi
 
 # ---- c) idle memory ---------------------------------------------------------
@@ -672,6 +688,8 @@ r3=$(ratio "$fs_normal" "$qf_max")
 r4=$(ratio "$fs_rl" "$qf_rl")
 r5=$(ratio "$fs_al" "$qf_al")
 r6=$(ratio "$fs_np99" "$qf_p99")
+r7=$(ratio "$fs_log" "$qf_max")
+r8=$(ratio "$fs_lp99" "$qf_p99")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -679,12 +697,17 @@ line "msgs/s, normal vs FileStore" "$r3"
 line "p99 at $SESS_RATE/s, full" "$r2 (goal < 1);" \
     "of the 1000 us goal: $(ratio "$fs_p99" 1000) (goal < 1)"
 line "p99 at $SESS_RATE/s, normal" "$r6"
+line "msgs/s, normal, StoreLog=Y" "$r7"
+line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
+    "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
     "(lower is better)"
 kv ratio_sess_max_full_qf "$r1"
 kv ratio_sess_max_normal_qf "$r3"
 kv ratio_sess_p99_qf "$r2"
 kv ratio_sess_p99_normal_qf "$r6"
+kv ratio_sess_max_log_qf "$r7"
+kv ratio_sess_p99_log_qf "$r8"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
