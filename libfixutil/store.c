@@ -218,15 +218,11 @@ mlog_apply(void *arg, const struct fixu_rec *recs, size_t n, uint64_t gen,
     uint64_t end, struct fixu_diag *d)
 {
 	struct fixu_store *st = arg;
-	size_t i;
 	int rc;
 
-	if ((rc = st->be->begin(st->mbh, d)) < 0)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if ((rc = st->be->append(st->mbh, &recs[i], d)) < 0)
-			goto fail;
-	if ((rc = st->be->mlog_set(st->mbh, gen, end, d)) < 0 ||
+	if ((rc = st->be->begin(st->mbh, d)) < 0 ||
+	    (rc = st->be->append_many(st->mbh, recs, n, d)) < 0 ||
+	    (rc = st->be->mlog_set(st->mbh, gen, end, d)) < 0 ||
 	    (rc = st->be->commit(st->mbh, NULL, 0, d)) < 0)
 		goto fail;
 	return 0;

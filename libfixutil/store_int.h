@@ -114,6 +114,9 @@ struct fixu_store_be {
 	 */
 	int	(*append)(void *bh, const struct fixu_rec *rec,
 		    struct fixu_diag *d);
+	/* The same as n appends in order (one session update each). */
+	int	(*append_many)(void *bh, const struct fixu_rec *recs, size_t n,
+		    struct fixu_diag *d);
 	/* Stream the rows of q (epoch 0 resolved by the backend). */
 	int	(*range)(void *bh, const struct fixu_query *q, int order,
 		    int (*fn)(const struct fixu_rec *, void *), void *arg,

@@ -219,7 +219,7 @@ static const char *const *const migrations[FIXU_STORE_SCHEMA] = {
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_FENCE,
 	ST_SESS_SID, ST_SESS_ID, ST_SESS_LIST, ST_SESS_ADD, ST_EPOCH_ADD,
-	ST_MSG_ADD, ST_MSG_SESS,
+	ST_MSG_ADD, ST_MSG_SESS, ST_MSG_SESS_N,
 	ST_NEXT_OUT, ST_NEXT_IN, ST_ONLINE, ST_EPOCH_NEW, ST_EPOCH_SESS,
 	ST_EVENT_ADD, ST_EVENTS, ST_EPOCHS,
 	ST_LEASE_GET, ST_LEASE_LIST, ST_TOKEN_BUMP, ST_TOKEN_GET,
@@ -256,6 +256,19 @@ static const char *const stmt_sql[ST_N] = {
 	    " next_out = CASE WHEN ?3 = epoch AND ?4 = 1 AND ?5 >= next_out"
 	    "  THEN ?5 + 1 ELSE next_out END,"
 	    " last_activity_ns = max(last_activity_ns, ?6)"
+	    " WHERE id = ?1",
+	/* The same for many messages: ?1 id, ?2 chain, ?3 messages, ?4 the
+	   latest epoch among them, ?5/?6 inbound/outbound ones of that
+	   epoch, ?7/?8 their highest seq, ?9 the latest time. */
+	[ST_MSG_SESS_N] = "UPDATE sessions SET chain = ?2,"
+	    " nmsg_all = nmsg_all + ?3,"
+	    " nmsg_in = nmsg_in + CASE WHEN ?4 = epoch THEN ?5 ELSE 0 END,"
+	    " nmsg_out = nmsg_out + CASE WHEN ?4 = epoch THEN ?6 ELSE 0 END,"
+	    " next_in = CASE WHEN ?4 = epoch AND ?5 > 0 AND ?7 >= next_in"
+	    "  THEN ?7 + 1 ELSE next_in END,"
+	    " next_out = CASE WHEN ?4 = epoch AND ?6 > 0 AND ?8 >= next_out"
+	    "  THEN ?8 + 1 ELSE next_out END,"
+	    " last_activity_ns = max(last_activity_ns, ?9)"
 	    " WHERE id = ?1",
 	[ST_NEXT_OUT] = "UPDATE sessions SET next_out = ?2 WHERE id = ?1",
 	[ST_NEXT_IN] = "UPDATE sessions SET next_in = ?2 WHERE id = ?1",
@@ -1165,10 +1178,10 @@ sq_sess_update(void *bh, int64_t id, const struct fixu_be_upd *u,
 
 /* ---- messages ------------------------------------------------------------ */
 
+/* The messages row of r. */
 static int
-sq_append(void *bh, const struct fixu_rec *r, struct fixu_diag *d)
+msg_insert(struct sq *b, const struct fixu_rec *r, struct fixu_diag *d)
 {
-	struct sq *b = bh;
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -1187,7 +1200,17 @@ sq_append(void *bh, const struct fixu_rec *r, struct fixu_diag *d)
 	sqlite3_bind_blob(s, 9, r->hash, FIXU_HASHLEN, SQLITE_STATIC);
 	rc = sq_done(b, s, "append", d);
 	sqlite3_clear_bindings(s);
-	if (rc < 0)
+	return rc;
+}
+
+static int
+sq_append(void *bh, const struct fixu_rec *r, struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = msg_insert(b, r, d)) < 0)
 		return rc;
 	if ((rc = sq_stmt(b, ST_MSG_SESS, &s, d)) < 0)
 		return rc;
@@ -1198,6 +1221,93 @@ sq_append(void *bh, const struct fixu_rec *r, struct fixu_diag *d)
 	sqlite3_bind_int64(s, 5, (int64_t)r->seq);
 	sqlite3_bind_int64(s, 6, r->time_ns);
 	return sq_done(b, s, "append", d);
+}
+
+/* What many appends change in one session's row. */
+struct sess_sum {
+	int64_t		 id, tmax;
+	uint32_t	 epoch;		/* the latest among the messages */
+	uint64_t	 n, nin, nout, maxin, maxout;	/* of that epoch */
+	const uint8_t	*chain;		/* the last message's hash */
+};
+
+static int
+sum_flush(struct sq *b, const struct sess_sum *a, struct fixu_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = sq_stmt(b, ST_MSG_SESS_N, &s, d)) < 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, a->id);
+	sqlite3_bind_blob(s, 2, a->chain, FIXU_HASHLEN, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)a->n);
+	sqlite3_bind_int64(s, 4, a->epoch);
+	sqlite3_bind_int64(s, 5, (int64_t)a->nin);
+	sqlite3_bind_int64(s, 6, (int64_t)a->nout);
+	sqlite3_bind_int64(s, 7, (int64_t)a->maxin);
+	sqlite3_bind_int64(s, 8, (int64_t)a->maxout);
+	sqlite3_bind_int64(s, 9, a->tmax);
+	return sq_done(b, s, "append", d);
+}
+
+/*
+ * As n appends, with each session's row updated once for all of its
+ * messages (at most SUMS sessions at a time): the message log's mover.
+ */
+#define SUMS	16
+
+static int
+sq_append_many(void *bh, const struct fixu_rec *r, size_t n,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	struct sess_sum a[SUMS], *x;
+	size_t i, k, na = 0;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		if ((rc = msg_insert(b, &r[i], d)) < 0)
+			return rc;
+		for (k = 0; k < na && a[k].id != r[i].session; k++)
+			;
+		if (k == SUMS) {
+			for (k = 0; k < na; k++)
+				if ((rc = sum_flush(b, &a[k], d)) < 0)
+					return rc;
+			na = k = 0;
+		}
+		x = &a[k];
+		if (k == na) {
+			memset(x, 0, sizeof(*x));
+			x->id = r[i].session;
+			x->epoch = r[i].epoch;
+			na++;
+		}
+		if (r[i].epoch > x->epoch) {
+			x->epoch = r[i].epoch;
+			x->nin = x->nout = x->maxin = x->maxout = 0;
+		}
+		if (r[i].epoch == x->epoch) {
+			if (r[i].dir == FIXU_DIR_IN) {
+				x->nin++;
+				if (r[i].seq > x->maxin)
+					x->maxin = r[i].seq;
+			} else {
+				x->nout++;
+				if (r[i].seq > x->maxout)
+					x->maxout = r[i].seq;
+			}
+		}
+		x->n++;
+		if (r[i].time_ns > x->tmax)
+			x->tmax = r[i].time_ns;
+		x->chain = r[i].hash;
+	}
+	for (k = 0; k < na; k++)
+		if ((rc = sum_flush(b, &a[k], d)) < 0)
+			return rc;
+	return 0;
 }
 
 /* Values bound to a built statement, in order. */
@@ -1892,6 +2002,7 @@ const struct fixu_store_be fixu_store_be_sqlite = {
 	.sess_list = sq_sess_list,
 	.sess_update = sq_sess_update,
 	.append = sq_append,
+	.append_many = sq_append_many,
 	.range = sq_range,
 	.purge = sq_purge,
 	.event_add = sq_event_add,

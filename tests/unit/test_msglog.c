@@ -264,6 +264,52 @@ test_basic(void)
 	fixu_store_close(st);
 }
 
+/* 20 sessions, interleaved: the mover updates each row once a batch. */
+static void
+test_sessions(void)
+{
+	char path[4200], id[64];
+	struct fixu_store *st;
+	struct fixu_sess s;
+	int64_t ids[20];
+	uint64_t bad = 0, next[20][2];
+	int i, k, dir, wrong = 0;
+
+	if ((st = sopen(newpath(path, sizeof(path)), 1)) == NULL) {
+		ok(0, "open");
+		return;
+	}
+	for (k = 0; k < 20; k++) {
+		snprintf(id, sizeof(id), "FIX.4.4:EXEC->C%d", k);
+		ids[k] = mksess(st, id);
+	}
+	memset(next, 0, sizeof(next));
+	for (i = 1; i <= 300; i++) {
+		for (k = 0; k < 20; k++) {
+			if ((k + i) % 3 == 0)
+				continue;
+			dir = i % 2 ? FIXU_DIR_IN : FIXU_DIR_OUT;
+			app(st, ids[k], dir, ++next[k][dir]);
+		}
+		if (fixu_store_commit(st, NULL) < 0)
+			break;
+	}
+	fixu_store_close(st);
+	st = sopen(path, 0);
+	for (k = 0; k < 20 && st != NULL; k++) {
+		s = getsess(st, ids[k]);
+		bad += problems(st, ids[k]);
+		if (s.next_in != next[k][FIXU_DIR_IN] + 1 ||
+		    s.next_out != next[k][FIXU_DIR_OUT] + 1 || next[k][0] < 90 ||
+		    s.nmsg_all != (uint64_t)count(st, ids[k]))
+			wrong++;
+	}
+	ok(st != NULL && wrong == 0,
+	    "20 sessions interleaved: next numbers and counts right");
+	is_int(bad, 0, "  verify: no problem in any");
+	fixu_store_close(st);
+}
+
 /* A writer with the log, killed after n commits; its session id. */
 static int64_t
 killed_writer(const char *path, int n)
@@ -488,6 +534,7 @@ main(void)
 		return 1;
 	}
 	test_basic();
+	test_sessions();
 	test_crash();
 	test_damage();
 	rmtree();
