@@ -510,6 +510,22 @@ seqs() {
 	[ "$status" -eq 0 ]
 }
 
+@test "StoreLog=Y: a log beside the store while it runs, none after SIGTERM" {
+	acceptor_cfg "$tmp/acc.cfg" StoreLog=Y C1
+	run env FIXLOCK_LEASE=x FIXLOCK_TOKEN=1 fixsession -c "$tmp/acc.cfg"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"StoreLog=Y cannot run under fixlock"* ]]
+	[ ! -e "$tmp/acc.db" ]
+
+	start_acc "$tmp/acc.cfg"
+	[ -f "$tmp/acc.db-log" ]
+	kill -TERM "$acc_pid"
+	wait "$acc_pid"
+	[ ! -e "$tmp/acc.db-log" ]
+	fixstore -S "$tmp/acc.db" list -H | grep -q "^1  *$ACC1 "
+}
+
 @test "-- COMMAND: each child gets its own session's variables, over inherited ones" {
 	acceptor_cfg "$tmp/acc.cfg" C1 C2
 	# The children write what they were given, then take messages until
