@@ -382,8 +382,11 @@ fail:
 
 /*
  * Before a read, or a write that is not an append: outside a batch the
- * committed log is moved, so the database is current; inside one the
- * batch goes to the database (a batch sees its own writes).
+ * committed log is moved, so the database is current, and the cached
+ * epochs and chains are read again at the next append (another tool may
+ * have reset or changed a session that was offline, as it may between
+ * two batches without the log); inside a batch, the batch goes to the
+ * database (a batch sees its own writes).
  */
 static int
 log_sync(struct fixu_store *st, struct fixu_diag *d)
@@ -392,6 +395,7 @@ log_sync(struct fixu_store *st, struct fixu_diag *d)
 		return 0;
 	if (st->pending > 0)
 		return go_direct(st, d);
+	ls_clear(st);
 	return fixu_mlog_drain(st->mlog, d);
 }
 

@@ -248,6 +248,18 @@ test_basic(void)
 	is_int(s.next_out, 2, "  next_out 2");
 	is_int(problems(st, id), 0, "  verify: no problem");
 
+	/* Another tool resets the session: the next read notices. */
+	st2 = sopen(path, 0);
+	is_int(st2 != NULL && fixu_store_reset(st2, id, "by another tool",
+	    &d) == 0 ? fixu_store_commit(st2, &d) : -1, 0,
+	    "another handle resets the session");
+	fixu_store_close(st2);
+	is_int(getsess(st, id).epoch, 3, "  a read sees epoch 3");
+	app(st, id, FIXU_DIR_OUT, 1);
+	is_int(fixu_store_commit(st, &d), 0, "  an append after the read");
+	is_int(getsess(st, id).next_out, 2, "  goes into epoch 3");
+	is_int(problems(st, id), 0, "  verify: no problem");
+
 	is_int(fixu_store_fence(st, "lease", 1), FIXU_EINVAL,
 	    "no fencing with the log");
 	is_int(sopen_rc(&st2, path, 1, &d), FIXU_EBUSY,
@@ -260,7 +272,7 @@ test_basic(void)
 	fixu_store_close(st);
 	ok(!exists(path), "a clean close moves everything, removes the log");
 	st = sopen(path, 0);
-	is_int(count(st, id), 26, "all 26 messages are in the database");
+	is_int(count(st, id), 27, "all 27 messages are in the database");
 	fixu_store_close(st);
 }
 
