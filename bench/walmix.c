@@ -9,7 +9,10 @@
  * does not belong to the current WAL (another salt: left from before the
  * last restart), groups them into commits, and names each frame's page
  * with SQLite's dbstat table, read from the database alone (the copy is
- * opened with the WAL set aside, so that reading it does not change it).
+ * opened with the WAL set aside, so that reading it does not change it);
+ * when the database alone is damaged (the kill came while a checkpoint
+ * was copying pages into it), from a second copy of both files that
+ * SQLite opens, with the WAL, as a store after a crash.
  * It prints one key=value line:
  *
  *   commits=N frames=N page_size=N frames_per_commit=X pages_NAME=X ...
@@ -72,27 +75,23 @@ map_wal(const char *path, size_t *len)
 	return m == MAP_FAILED ? NULL : m;
 }
 
-/* pageno -> index into names, for every page dbstat knows; -1 elsewhere. */
+/*
+ * pageno -> index into names, for every page dbstat of uri knows; -1
+ * elsewhere.  The SQLite result code; 1 (SQLITE_ERROR) for memory.
+ */
 static int
-load_pages(const char *db, int **owner, uint32_t *npages, struct name **names,
-    size_t *nnames)
+read_pages(const char *uri, int flags, int **owner, uint32_t *npages,
+    struct name **names, size_t *nnames)
 {
-	char uri[4200];
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
-	int rc = -1;
+	int rc;
 
-	/* Read-only and immutable: the WAL is not opened, nothing is
-	 * written, and the pages are those the last checkpoint left. */
-	(void)snprintf(uri, sizeof(uri), "file:%s?immutable=1", db);
-	if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-	    NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, "SELECT pageno, name FROM dbstat", -1, &s,
-	    NULL) != SQLITE_OK) {
-		fprintf(stderr, "walmix: %s: %s\n", db, sqlite3_errmsg(h));
+	if ((rc = sqlite3_open_v2(uri, &h, flags | SQLITE_OPEN_URI, NULL)) !=
+	    SQLITE_OK || (rc = sqlite3_prepare_v2(h, "SELECT pageno, name "
+	    "FROM dbstat", -1, &s, NULL)) != SQLITE_OK)
 		goto out;
-	}
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int64_t pg = sqlite3_column_int64(s, 0);
 		const char *nm = (const char *)sqlite3_column_text(s, 1);
 		size_t i;
@@ -127,13 +126,81 @@ load_pages(const char *db, int **owner, uint32_t *npages, struct name **names,
 		}
 		(*owner)[pg - 1] = (int)i;
 	}
-	rc = 0;
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
 	goto out;
 nomem:
 	fprintf(stderr, "walmix: out of memory\n");
+	rc = SQLITE_ERROR;
 out:
+	if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_CORRUPT)
+		fprintf(stderr, "walmix: %s: %s\n", uri, h != NULL ?
+		    sqlite3_errmsg(h) : sqlite3_errstr(rc));
 	sqlite3_finalize(s);
 	sqlite3_close(h);
+	return rc;
+}
+
+/* Copy file from to to; 0 or -1 with a message. */
+static int
+copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	ssize_t n = 0;
+	int in, out, rc = -1;
+
+	if ((in = open(from, O_RDONLY)) < 0 ||
+	    (out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0) {
+		fprintf(stderr, "walmix: %s: %s\n", in < 0 ? from : to,
+		    strerror(errno));
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (n == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "walmix: copying %s: %s\n", from,
+		    strerror(errno));
+	close(in);
+	if (close(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+static int
+load_pages(const char *db, const char *wal, int **owner, uint32_t *npages,
+    struct name **names, size_t *nnames)
+{
+	char uri[4200], tmp[4200], tmpwal[4210], tmpshm[4210];
+	int rc;
+
+	/* Read-only and immutable: the WAL is not opened, nothing is
+	 * written, and the pages are those the last checkpoint left. */
+	(void)snprintf(uri, sizeof(uri), "file:%s?immutable=1", db);
+	rc = read_pages(uri, SQLITE_OPEN_READONLY, owner, npages, names,
+	    nnames);
+	if ((rc & 0xff) != SQLITE_CORRUPT)
+		return rc == SQLITE_OK ? 0 : -1;
+	/* Damaged alone: open copies of both, SQLite recovers from the
+	 * WAL and names the pages as they are at its end. */
+	(void)snprintf(tmp, sizeof(tmp), "%s.walmix", db);
+	(void)snprintf(tmpwal, sizeof(tmpwal), "%s-wal", tmp);
+	(void)snprintf(tmpshm, sizeof(tmpshm), "%s-shm", tmp);
+	rc = -1;
+	if (copy_file(db, tmp) == 0 && copy_file(wal, tmpwal) == 0) {
+		rc = read_pages(tmp, SQLITE_OPEN_READWRITE, owner, npages,
+		    names, nnames) == SQLITE_OK ? 0 : -1;
+		if (rc != 0)
+			fprintf(stderr, "walmix: %s: damaged, with its WAL "
+			    "too\n", db);
+	}
+	(void)unlink(tmp);
+	(void)unlink(tmpwal);
+	(void)unlink(tmpshm);
 	return rc;
 }
 
@@ -163,7 +230,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "walmix: %s: not an SQLite WAL\n", walpath);
 		goto out;
 	}
-	if (load_pages(argv[1], &owner, &npages, &names, &nnames) != 0)
+	if (load_pages(argv[1], walpath, &owner, &npages, &names,
+	    &nnames) != 0)
 		goto out;
 	/* Frame offsets where each commit ends (exclusive). */
 	for (off = WAL_HDR; off + FRAME_HDR + psz <= len;
