@@ -8,10 +8,10 @@
  *
  * The batch: the first write of a batch opens the backend's write
  * transaction and later writes join it until fixu_store_commit().  While
- * it is open the handle caches the chain head and epoch of the session it
- * last appended to; the write lock keeps every other writer out, so the
- * cache cannot go stale before the batch ends, and an append costs one
- * hash and one INSERT plus one UPDATE.  A write that fails in the database
+ * it is open the handle caches the chain head and epoch of the sessions it
+ * appends to; the write lock keeps every other writer out, so the cache
+ * cannot go stale before the batch ends, and an append costs one hash and
+ * one INSERT plus one UPDATE.  A write that fails in the database
  * (disk full, I/O, busy) drops the whole batch, since the caller cannot
  * tell what part of it would survive; a write refused by an argument
  * check leaves the batch as it was.
@@ -47,25 +47,25 @@ struct fixu_store {
 	size_t		 pending;	/* writes in the open batch */
 	char		*fence;		/* lease name, NULL: not fenced */
 	uint64_t	 fence_token;
-	/* The session last appended to in this batch; 0: none. */
-	int64_t		 c_sess;
-	uint32_t	 c_epoch;
-	uint8_t		 c_chain[FIXU_HASHLEN];
 	struct fixu_msg	 msg;		/* verify's parser */
+	/*
+	 * The epoch and chain head of each session appended to: for one
+	 * batch (another writer may append between two), or with the log,
+	 * across batches, since this process is then the sessions' only
+	 * writer (a read outside a batch drops them all the same).
+	 */
+	struct lsess	*ls;		/* open addressing on id; 0: free */
+	size_t		 nls, capls;
 	/*
 	 * The message log (opts.log): appends of a batch are encoded into
 	 * lbuf and committed to the log; a batch that does anything else
 	 * goes to the database whole (direct).  The mover thread writes
-	 * through mbh.  This process is the session's only writer, so the
-	 * epoch and chain head of each session it appends to are kept in
-	 * lsess across batches.
+	 * through mbh.
 	 */
 	struct fixu_mlog *mlog;
 	void		*mbh;
 	struct fixu_buf	 lbuf;
 	int		 direct;
-	struct lsess	*ls;		/* open addressing on id; 0: free */
-	size_t		 nls, capls;
 };
 
 struct lsess {
@@ -315,7 +315,7 @@ ls_find(struct fixu_store *st, int64_t id)
 static void
 ls_clear(struct fixu_store *st)
 {
-	if (st->capls > 0)
+	if (st->nls > 0)
 		memset(st->ls, 0, st->capls * sizeof(*st->ls));
 	st->nls = 0;
 }
@@ -516,13 +516,10 @@ batch_drop(struct fixu_store *st)
 {
 	st->be->rollback(st->bh);
 	st->pending = 0;
-	st->c_sess = 0;
-	if (st->mlog != NULL) {
-		/* The cache has the dropped appends' chain: read it again. */
-		fixu_buf_reset(&st->lbuf);
-		st->direct = 0;
-		ls_clear(st);
-	}
+	/* The cache has the dropped appends' chain: read it again. */
+	ls_clear(st);
+	fixu_buf_reset(&st->lbuf);
+	st->direct = 0;
 }
 
 /* Join the open batch or open one. */
@@ -575,9 +572,8 @@ fixu_store_commit(struct fixu_store *st, struct fixu_diag *d)
 	}
 	rc = st->be->commit(st->bh, st->fence, st->fence_token, d);
 	st->pending = 0;
-	st->c_sess = 0;
 	st->direct = 0;
-	if (rc < 0 && st->mlog != NULL)
+	if (rc < 0 || st->mlog == NULL)
 		ls_clear(st);
 	return rc;
 }
@@ -755,41 +751,35 @@ chain_step(const uint8_t prev[FIXU_HASHLEN], const struct fixu_rec *r,
 
 /* ---- writes -------------------------------------------------------------- */
 
-static int
-sess_load(struct fixu_store *st, int64_t id, struct fixu_diag *d)
-{
-	struct fixu_be_sess bs;
-	int rc;
-
-	if (st->c_sess == id)
-		return 0;
-	if ((rc = st->be->sess_get(st->bh, NULL, id, &bs, d)) < 0)
-		return rc;
-	st->c_sess = id;
-	st->c_epoch = bs.s.epoch;
-	memcpy(st->c_chain, bs.chain, FIXU_HASHLEN);
-	return 0;
-}
-
-/*
- * An append with the message log: to the batch's records for the log, or
- * with a batch gone to the database, to its transaction.
- */
-static int
-log_append(struct fixu_store *st, const struct fixu_rec *rec,
+int
+fixu_store_append(struct fixu_store *st, const struct fixu_rec *rec,
     struct fixu_diag *d)
 {
 	struct fixu_be_sess bs;
 	struct lsess *ls;
 	struct fixu_rec r;
-	int rc;
+	int rc, logged;
 
+	if (rec == NULL || (rec->dir != FIXU_DIR_IN && rec->dir !=
+	    FIXU_DIR_OUT))
+		return einval(d, "append: bad record or direction");
+	if (rec->seq > INT64_MAX - 1)
+		return einval(d, "append: MsgSeqNum out of range");
+	if (rec->raw.n > FIXU_MAX_MSG || rec->msgtype.n > 64 ||
+	    (rec->raw.n > 0 && rec->raw.p == NULL) ||
+	    (rec->msgtype.n > 0 && rec->msgtype.p == NULL))
+		return fixu_diag_set(d, rec->raw.n > FIXU_MAX_MSG ?
+		    FIXU_ELIMIT : FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "append: message or MsgType too long, or missing");
+	/* To the log's batch, or to the database's transaction (without
+	   the log, or with a batch gone to the database). */
+	logged = st->mlog != NULL && !st->direct;
+	if (!logged && (rc = wr_begin(st, d)) < 0)
+		return rc;
 	if ((ls = ls_find(st, rec->session)) == NULL) {
-		/* Not appended to since the cache was cleared: the database
-		   is current once the committed log is in (a batch gone to
-		   the database moved it when it went). */
-		if ((!st->direct &&
-		    (rc = fixu_mlog_drain(st->mlog, d)) < 0) ||
+		/* With the log, the database is current once the committed
+		   log is in (a batch gone to the database moved it). */
+		if ((logged && (rc = fixu_mlog_drain(st->mlog, d)) < 0) ||
 		    (rc = st->be->sess_get(st->bh, NULL, rec->session, &bs,
 		    d)) < 0)
 			return wr_end(st, rc);
@@ -803,60 +793,19 @@ log_append(struct fixu_store *st, const struct fixu_rec *rec,
 	if (r.epoch == 0)
 		r.epoch = ls->epoch;
 	if (r.epoch > ls->epoch)
-		return einval(d, "append: epoch after the session's current "
-		    "epoch");
-	if (r.time_ns == 0)
-		r.time_ns = now_ns();
-	chain_step(ls->chain, &r, r.hash);
-	if (st->direct)
-		rc = st->be->append(st->bh, &r, d);
-	else
-		rc = fixu_mlog_encode(&st->lbuf, &r);
-	if (rc < 0)
-		return wr_end(st, rc == FIXU_ENOMEM ? fixu_diag_set(d, rc,
-		    SIZE_MAX, 0, FIXU_REJ_NONE, "out of memory") : rc);
-	memcpy(ls->chain, r.hash, FIXU_HASHLEN);
-	return wr_end(st, 0);
-}
-
-int
-fixu_store_append(struct fixu_store *st, const struct fixu_rec *rec,
-    struct fixu_diag *d)
-{
-	struct fixu_rec r;
-	int rc;
-
-	if (rec == NULL || (rec->dir != FIXU_DIR_IN && rec->dir !=
-	    FIXU_DIR_OUT))
-		return einval(d, "append: bad record or direction");
-	if (rec->seq > INT64_MAX - 1)
-		return einval(d, "append: MsgSeqNum out of range");
-	if (rec->raw.n > FIXU_MAX_MSG || rec->msgtype.n > 64 ||
-	    (rec->raw.n > 0 && rec->raw.p == NULL) ||
-	    (rec->msgtype.n > 0 && rec->msgtype.p == NULL))
-		return fixu_diag_set(d, rec->raw.n > FIXU_MAX_MSG ?
-		    FIXU_ELIMIT : FIXU_EINVAL, SIZE_MAX, 0, FIXU_REJ_NONE,
-		    "append: message or MsgType too long, or missing");
-	if (st->mlog != NULL)
-		return log_append(st, rec, d);
-	if ((rc = wr_begin(st, d)) < 0)
-		return rc;
-	if ((rc = sess_load(st, rec->session, d)) < 0)
-		return wr_end(st, rc);
-	r = *rec;
-	if (r.epoch == 0)
-		r.epoch = st->c_epoch;
-	if (r.epoch > st->c_epoch)
 		return wr_end(st, einval(d, "append: epoch after the "
 		    "session's current epoch"));
 	if (r.time_ns == 0)
 		r.time_ns = now_ns();
-	chain_step(st->c_chain, &r, r.hash);
-	if ((rc = st->be->append(st->bh, &r, d)) < 0) {
-		st->c_sess = 0;
+	chain_step(ls->chain, &r, r.hash);
+	if (!logged)
+		rc = st->be->append(st->bh, &r, d);
+	else if ((rc = fixu_mlog_encode(&st->lbuf, &r)) < 0)
+		rc = fixu_diag_set(d, rc, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "append: %s", fixu_strerror(rc));
+	if (rc < 0)
 		return wr_end(st, rc);
-	}
-	memcpy(st->c_chain, r.hash, FIXU_HASHLEN);
+	memcpy(ls->chain, r.hash, FIXU_HASHLEN);
 	return wr_end(st, 0);
 }
 
@@ -872,7 +821,6 @@ sess_update(struct fixu_store *st, int64_t session,
 	rc = st->be->sess_get(st->bh, NULL, session, &bs, d);
 	if (rc == 0)
 		rc = st->be->sess_update(st->bh, session, u, d);
-	st->c_sess = 0;
 	ls_clear(st);
 	return wr_end(st, rc);
 }
