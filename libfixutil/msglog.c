@@ -154,8 +154,9 @@ checksum(uint8_t *out, const uint8_t *p, size_t n)
 	crypto_generichash(out, SUM_LEN, p, n, NULL, 0);
 }
 
-int
-fixu_mlog_path(char *buf, size_t n, const char *dbpath)
+/* STORE-log, the log of the store at dbpath, into buf; FIXU_ELIMIT. */
+static int
+log_path(char *buf, size_t n, const char *dbpath)
 {
 	int r = snprintf(buf, n, "%s-log", dbpath);
 
@@ -305,7 +306,7 @@ fixu_mlog_open(struct fixu_mlog **mp, const char *dbpath, int create,
 	int rc, tries;
 
 	*mp = NULL;
-	if (fixu_mlog_path(path, sizeof(path), dbpath) != 0)
+	if (log_path(path, sizeof(path), dbpath) != 0)
 		return fixu_diag_set(d, FIXU_ELIMIT, SIZE_MAX, 0,
 		    FIXU_REJ_NONE, "%s: path too long for its log", dbpath);
 	if ((m = calloc(1, sizeof(*m))) == NULL ||

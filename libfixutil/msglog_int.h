@@ -38,9 +38,6 @@ typedef int	(*fixu_mlog_apply_fn)(void *arg, const struct fixu_rec *recs,
    overwritten). */
 typedef int	(*fixu_mlog_flush_fn)(void *arg, struct fixu_diag *d);
 
-/* STORE-log, the log of the store at dbpath, into buf; FIXU_ELIMIT. */
-int	fixu_mlog_path(char *buf, size_t n, const char *dbpath);
-
 /*
  * Open the log of the store at dbpath and take its lock.  create 0 and no
  * file: FIXU_ENOTFOUND.  FIXU_EBUSY: another process has the log open
