@@ -196,7 +196,11 @@ open_store(struct lk *l, int readonly)
 	so.readonly = readonly;
 	so.create = !readonly;
 	so.durability = FIXU_DUR_FULL;
-	so.rare_checkpoint = 1;
+	/* A commit that checkpoints takes hundreds of milliseconds on a
+	   loaded machine, longer than a lease's TTL/4.  Beside a fixsession
+	   (which keeps the WAL under 256 MB) renewals never checkpoint;
+	   alone, their few pages take hours to fill 512 MB. */
+	so.ckpt_bytes = 512LL << 20;
 	if ((rc = fixu_store_open(&l->st, &so, &d)) != 0)
 		errx(exit_for(rc), "%s: %s", l->storepath,
 		    fixu_diag_fmt(&d, buf, sizeof(buf)));

@@ -81,6 +81,13 @@ int	fixu_mlog_commit(struct fixu_mlog *, struct fixu_buf *b,
 int	fixu_mlog_drain(struct fixu_mlog *, struct fixu_diag *d);
 
 /*
+ * The length after which the writer starts a new generation at the header
+ * (once half of it is durable in the database): 32 MB.  Tests lower it to
+ * wrap sooner; set it before opening a log.
+ */
+extern uint32_t	fixu_mlog_wrap;
+
+/*
  * Stop the thread, move what is left (when it can), and close.  With
  * remove, and everything moved and flushed, the file is unlinked.
  */

@@ -110,10 +110,11 @@ struct fixu_store_opts {
 					   the database from a thread: one
 					   writer process; needs
 					   bg_checkpoint; no fencing */
-	int		 rare_checkpoint; /* commits checkpoint only a WAL of
-					   512 MB of pages, not of 1,000:
-					   for short commits that must not
-					   wait (lease renewals) */
+	int64_t		 ckpt_bytes;	/* without bg_checkpoint: commits
+					   checkpoint a WAL of this many
+					   bytes of pages, not of 1,000
+					   pages (0), and the WAL is cut
+					   back to 64 MB after */
 };
 
 /* $FIXUTIL_STORE, else "fixutil.db" in the current directory. */

@@ -339,8 +339,8 @@ static int	ckpt_start(struct sq *, struct fixu_diag *);
  * 131,072 frames of 1 KB pages (32,768 of 4 KB).  Each catch-up stalls
  * the session loop for two syncs and a WAL restart, about 1.5 ms; at
  * 10,000 orders/s (100,000 frames a second) 32,768 frames made three a
- * second.  Commits that must not checkpoint at all (rare_checkpoint) wait
- * for four times this, past the twice that fixsession ever lets it reach.
+ * second.  Commits that must not checkpoint at all (fixlock's) wait for
+ * four times this, past the twice that fixsession ever lets it reach.
  */
 #define CKPT_CATCHUP_BYTES	(128LL << 20)
 
@@ -712,7 +712,7 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
 	/* Only the writers that manage checkpoints need the WAL's length. */
-	if (!ro && (o->bg_checkpoint || o->rare_checkpoint)) {
+	if (!ro && (o->bg_checkpoint || o->ckpt_bytes > 0)) {
 		if ((rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
 			goto fail;
 		b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
@@ -722,17 +722,16 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	/*
 	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
-	 * and syncs twice before it returns: on a loaded machine hundreds of
-	 * milliseconds, longer than a lease's TTL/4.  Beside a fixsession
-	 * (which keeps the WAL under twice its catch-up length) such commits
-	 * never checkpoint; alone, their few pages take hours to fill four
-	 * times that, and the WAL is cut back to 64 MB after.
+	 * and syncs twice before it returns.  Writers whose commits must not
+	 * pay that every 1,000 pages say at what length they would rather
+	 * (fixlock, the message log's mover); the WAL is cut back to 64 MB
+	 * after.
 	 */
-	if (!ro && o->rare_checkpoint && !o->bg_checkpoint) {
+	if (!ro && o->ckpt_bytes > 0 && !o->bg_checkpoint) {
 		char sql[64];
 
-		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %d",
-		    4 * b->ckpt_catchup);
+		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %lld",
+		    (long long)(o->ckpt_bytes / psz));
 		if ((rc = sq_exec(b, sql, d)) < 0 || (rc = sq_exec(b,
 		    "PRAGMA journal_size_limit = 67108864", d)) < 0)
 			goto fail;

@@ -8,7 +8,8 @@
  * The writer appends to one session in a loop: batches of 1 to 50
  * messages, each inbound or outbound at random with the next number of its
  * direction, one commit per batch (FULL durability, NORMAL with -N; with
- * -L through the message log, as fixsession with StoreLog=Y).  After
+ * -L through the message log, as fixsession with StoreLog=Y, wrapping
+ * after 256 KB instead of 32 MB so that kills land in every phase).  After
  * each commit it prints "commit N out=O in=I", O and I the last committed
  * numbers, and flushes, so the last complete line says what the store must
  * hold whenever the process dies.
@@ -29,6 +30,7 @@
 
 #include "codec.h"
 #include "err.h"
+#include "msglog_int.h"
 #include "store.h"
 
 #define SESSID	"FIX.4.4:CRASH->TEST"
@@ -62,6 +64,7 @@ open_store(const char *path, int create, int dur, int log,
 	/* As fixsession runs it: WAL copied back by the checkpointer thread. */
 	o.bg_checkpoint = create;
 	o.log = log;
+	fixu_mlog_wrap = 256u << 10;
 	if ((rc = fixu_store_open(&st, &o, &d)) < 0) {
 		if (rc == FIXU_ENOTFOUND && !create)
 			return NULL;
