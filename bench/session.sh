@@ -21,7 +21,8 @@
 #      same two runs with StoreDurability=full, a check that the store holds
 #      every order and fill the client counted, both runs again with
 #      StoreDurability=normal, and both again with normal and StoreLog=Y
-#      (the message log), with the same check of the store
+#      (the message log), then SESS_LONG orders at once with the log (the
+#      rate at which its thread keeps up), with the same check of the store
 #   c) idle memory: VmRSS of one fixsession with SESS_IDLE acceptor
 #      sessions on one port, configured only and then with every one of
 #      them logged on by an idle sessload; the executor the same way
@@ -34,9 +35,9 @@
 # measured is reported as skipped, with the reason.
 #
 # Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
-# SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_SPIN (0; 1: sessload -B,
-# the client busy-waits between orders instead of sleeping, taking a CPU
-# from the servers), CC.
+# SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_SPIN
+# (0; 1: sessload -B, the client busy-waits between orders instead of
+# sleeping, taking a CPU from the servers), CC.
 
 set -u
 
@@ -51,6 +52,7 @@ SESS_RATE=${SESS_RATE:-10000}
 SESS_SECS=${SESS_SECS:-5}
 SESS_RUNS=${SESS_RUNS:-2}
 SESS_IDLE=${SESS_IDLE:-100}
+SESS_LONG=${SESS_LONG:-1000000}
 SPIN=
 [ "${SESS_SPIN:-0}" = 1 ] && SPIN=-B
 TOP=$(pwd)
@@ -407,12 +409,13 @@ store_check() {
 	kv "sess_${2}_client_fills" "$LOAD_FILLED"
 }
 
-# fs_two NAME DURABILITY WHAT KEY: fixsession (W/fs-NAME) with DURABILITY,
-# its highest rate and its latency at SESS_RATE (kv keys KEY and KEY_lat),
-# left in TWO_MAX and TWO_P99 ("skipped" when not measured); 1 when it did
-# not start.
+# fs_two NAME DURABILITY WHAT KEY [LONG]: fixsession (W/fs-NAME) with
+# DURABILITY, its highest rate and its latency at SESS_RATE (kv keys KEY
+# and KEY_lat), left in TWO_MAX and TWO_P99 ("skipped" when not measured);
+# with LONG, then LONG orders as fast as it takes them, once (KEY_long, in
+# TWO_LONG); 1 when it did not start.
 fs_two() {
-	TWO_MAX=skipped TWO_P99=skipped
+	TWO_MAX=skipped TWO_P99=skipped TWO_LONG=skipped
 	if ! fs_start "fs-$1" "$2" 1 -q -- "$OUT/fillapp"; then
 		line "$3" "skipped (fixsession did not start:" \
 		    "$(fs_why "fs-$1"))"
@@ -434,11 +437,19 @@ fs_two() {
 		line "latency at $SESS_RATE/s, $3" \
 		    "skipped ($(why "fs-$1-lat.0"))"
 	fi
+	if [ -n "${5:-}" ]; then
+		if load "fs-$1-long" "$port" -n "$5" -r 0; then
+			report_max "fs-$1-long" "${4}_long" "sustained, $3"
+			TWO_LONG=$(get "$W/fs-$1-long.out" reports_per_s)
+		else
+			line "sustained, $3" "skipped ($(why "fs-$1-long"))"
+		fi
+	fi
 	fs_stop
 }
 
 fs_max=skipped fs_p99=skipped fs_normal=skipped fs_np99=skipped
-fs_log=skipped fs_lp99=skipped
+fs_log=skipped fs_lp99=skipped fs_llong=skipped
 echo "b) fixsession, acceptor, \`-- fillapp\` behind it, UseDataDictionary=N"
 if [ ! -x "$FIXSESSION" ]; then
 	line "all" "skipped ($FIXSESSION not built)"
@@ -541,10 +552,12 @@ else
 	fs_two normal normal "StoreDurability=normal" sess_fs_normal
 	fs_normal=$TWO_MAX fs_np99=$TWO_P99
 	# The same with the message log: a commit is one write(2) to
-	# STORE-log, moved into SQLite from a thread.
-	fs_two log normal+log "normal, StoreLog=Y" sess_fs_log &&
+	# STORE-log, moved into SQLite from a thread.  SESS_N orders fit in
+	# the log, to be moved after the run; SESS_LONG orders show the rate
+	# at which the thread keeps up.
+	fs_two log normal+log "normal, StoreLog=Y" sess_fs_log "$SESS_LONG" &&
 	    store_check fs-log log
-	fs_log=$TWO_MAX fs_lp99=$TWO_P99
+	fs_log=$TWO_MAX fs_lp99=$TWO_P99 fs_llong=$TWO_LONG
 fi
 
 # ---- c) idle memory ---------------------------------------------------------
@@ -690,6 +703,7 @@ r5=$(ratio "$fs_al" "$qf_al")
 r6=$(ratio "$fs_np99" "$qf_p99")
 r7=$(ratio "$fs_log" "$qf_max")
 r8=$(ratio "$fs_lp99" "$qf_p99")
+r9=$(ratio "$fs_llong" "$qf_max")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -697,7 +711,7 @@ line "msgs/s, normal vs FileStore" "$r3"
 line "p99 at $SESS_RATE/s, full" "$r2 (goal < 1);" \
     "of the 1000 us goal: $(ratio "$fs_p99" 1000) (goal < 1)"
 line "p99 at $SESS_RATE/s, normal" "$r6"
-line "msgs/s, normal, StoreLog=Y" "$r7"
+line "msgs/s, normal, StoreLog=Y" "$r7; sustained $r9"
 line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
     "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
@@ -708,6 +722,7 @@ kv ratio_sess_p99_qf "$r2"
 kv ratio_sess_p99_normal_qf "$r6"
 kv ratio_sess_max_log_qf "$r7"
 kv ratio_sess_p99_log_qf "$r8"
+kv ratio_sess_long_log_qf "$r9"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
