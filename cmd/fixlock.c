@@ -197,10 +197,8 @@ open_store(struct lk *l, int readonly)
 	so.create = !readonly;
 	so.durability = FIXU_DUR_FULL;
 	/* A commit that checkpoints takes hundreds of milliseconds on a
-	   loaded machine, longer than a lease's TTL/4.  Beside a fixsession
-	   (which keeps the WAL under 256 MB) renewals never checkpoint;
-	   alone, their few pages take hours to fill 512 MB. */
-	so.ckpt_bytes = 512LL << 20;
+	   loaded machine, longer than a lease's TTL/4. */
+	so.ckpt_bytes = FIXU_CKPT_RARE;
 	if ((rc = fixu_store_open(&l->st, &so, &d)) != 0)
 		errx(exit_for(rc), "%s: %s", l->storepath,
 		    fixu_diag_fmt(&d, buf, sizeof(buf)));

@@ -466,7 +466,7 @@ fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
 		/* The mover's commits checkpoint, in its thread; ours are
 		   rare (sessions, events) and never do. */
 		mo.bg_checkpoint = 0;
-		mo.ckpt_bytes = 512LL << 20;
+		mo.ckpt_bytes = FIXU_CKPT_RARE;
 	}
 	if ((rc = st->be->open(&st->bh, &mo, &st->readonly, d)) < 0 ||
 	    (rc = mlog_setup(st, &o, d)) < 0) {

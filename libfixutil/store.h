@@ -117,6 +117,14 @@ struct fixu_store_opts {
 					   back to 64 MB after */
 };
 
+/*
+ * ckpt_bytes for commits that must not wait for a checkpoint (a lease
+ * renewal, a session or an event beside the message log's mover): twice
+ * the 256 MB that a fixsession lets its WAL reach, so beside one they never
+ * checkpoint; alone, their few pages take hours to fill it.
+ */
+#define FIXU_CKPT_RARE	(512LL << 20)
+
 /* $FIXUTIL_STORE, else "fixutil.db" in the current directory. */
 const char	*fixu_store_default_path(void);
 

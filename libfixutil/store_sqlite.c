@@ -339,8 +339,8 @@ static int	ckpt_start(struct sq *, struct fixu_diag *);
  * 131,072 frames of 1 KB pages (32,768 of 4 KB).  Each catch-up stalls
  * the session loop for two syncs and a WAL restart, about 1.5 ms; at
  * 10,000 orders/s (100,000 frames a second) 32,768 frames made three a
- * second.  Commits that must not checkpoint at all (fixlock's) wait for
- * four times this, past the twice that fixsession ever lets it reach.
+ * second.  The WAL never reaches twice this (FIXU_CKPT_RARE is four
+ * times).
  */
 #define CKPT_CATCHUP_BYTES	(128LL << 20)
 
@@ -711,15 +711,16 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
-	/* Only the writers that manage checkpoints need the WAL's length. */
-	if (!ro && (o->bg_checkpoint || o->ckpt_bytes > 0)) {
-		if ((rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
-			goto fail;
+	/* Only the writers that manage checkpoints count the WAL in pages. */
+	if (!ro && (o->bg_checkpoint || o->ckpt_bytes > 0) &&
+	    (rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
+		goto fail;
+	if (!ro && o->bg_checkpoint) {
 		b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
 		    (int)(CKPT_CATCHUP_BYTES / psz);
+		if ((rc = ckpt_start(b, d)) < 0)
+			goto fail;
 	}
-	if (!ro && o->bg_checkpoint && (rc = ckpt_start(b, d)) < 0)
-		goto fail;
 	/*
 	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
 	 * and syncs twice before it returns.  Writers whose commits must not
