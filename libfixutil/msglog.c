@@ -45,11 +45,6 @@
 #include "msglog_int.h"
 #include "store_int.h"
 
-/* Linux's value; glibc defines it only with _GNU_SOURCE. */
-#ifndef SCHED_IDLE
-#define SCHED_IDLE	5
-#endif
-
 #define HDR_LEN		32
 #define HDR_MAGIC	"FIXULOG\n"
 #define LOG_VERSION	1
@@ -60,11 +55,12 @@
 #define F_POSSDUP	1
 #define F_END		2
 /*
- * The mover stops while its commit copies the WAL back into the database
- * (every 64 MB of WAL, store.c); the writer goes on, at 10,000 orders/s
- * about 7 MB a second.  Wrapping only with half the ring durable leaves it
- * 16 MB to write before it would reach the mover and wait.  With a 4 MB
- * ring, wrapping at the first durable byte, it did: p99.9 76 ms over 30 s.
+ * The mover falls behind for a while now and then (it runs at idle
+ * priority; it flushes); the writer goes on, at 10,000 orders/s about
+ * 7 MB a second.  Wrapping only with half the ring durable leaves it 16 MB
+ * to write before it would reach the mover and wait.  With a 4 MB ring,
+ * wrapping at the first durable byte, it did while the mover's commits
+ * checkpointed (they no longer do, store.c): p99.9 76 ms over 30 s.
  */
 #define LOG_WRAP	(32u << 20)	/* start a generation again after */
 #define LOG_MAX		(256u << 20)	/* commits fail past this */

@@ -103,8 +103,9 @@ struct fixu_store_opts {
 					   its own, not inside commits */
 	int		 wal_frames;	/* with bg_checkpoint: the WAL length
 					   at which fixu_store_maintain()
-					   copies the rest back; 0: 128 MB
-					   of pages (131,072 of 1 KB) */
+					   copies the rest back; 0:
+					   ckpt_bytes or else 128 MB of
+					   pages (131,072 of 1 KB) */
 	int		 log;		/* commit appends to the message log
 					   (STORE-log) and move them into
 					   the database from a thread: one
@@ -113,8 +114,11 @@ struct fixu_store_opts {
 	int64_t		 ckpt_bytes;	/* without bg_checkpoint: commits
 					   checkpoint a WAL of this many
 					   bytes of pages, not of 1,000
-					   pages (0), and the WAL is cut
-					   back to 64 MB after */
+					   pages (0); with it, the thread
+					   passes, at idle priority, only
+					   from this length on, not every
+					   20 ms (0).  The WAL is cut back
+					   to 64 MB after */
 };
 
 /*

@@ -34,6 +34,7 @@
 #ifndef FIXU_STORE_INT_H
 #define FIXU_STORE_INT_H
 
+#include <sched.h>
 #include <stdint.h>
 
 struct fixu_store;
@@ -41,6 +42,15 @@ struct fixu_store;
 #include "store.h"
 
 #define FIXU_HASHLEN	32
+
+/* The mover's WAL is copied back at this length (tests lower it). */
+extern int64_t	fixu_mover_ckpt_bytes;
+
+/* Linux's value (the store's threads); glibc defines it only with
+   _GNU_SOURCE. */
+#ifndef SCHED_IDLE
+#define SCHED_IDLE	5
+#endif
 
 /* A session row as the backend keeps it: the public part plus the chain. */
 struct fixu_be_sess {

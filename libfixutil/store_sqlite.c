@@ -328,6 +328,7 @@ struct sq {
 	int		 wal_frames;	/* frames in the WAL after our last commit */
 	int64_t		 ckpt_end;	/* mono ns: the thread's last pass ended */
 	int		 ckpt_catchup;	/* WAL frames that start a catch-up */
+	int		 ckpt_lazy;	/* the thread passes only from there */
 	/* The busy handler's patience and when the current wait began. */
 	int64_t		 busy_ns, busy_t0;
 };
@@ -717,7 +718,9 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (!ro && o->bg_checkpoint) {
 		b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
-		    (int)(CKPT_CATCHUP_BYTES / psz);
+		    (int)((o->ckpt_bytes > 0 ? o->ckpt_bytes :
+		    CKPT_CATCHUP_BYTES) / psz);
+		b->ckpt_lazy = o->ckpt_bytes > 0;
 		if ((rc = ckpt_start(b, d)) < 0)
 			goto fail;
 	}
@@ -725,16 +728,17 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	 * A commit that crosses wal_autocheckpoint copies the whole WAL back
 	 * and syncs twice before it returns.  Writers whose commits must not
 	 * pay that every 1,000 pages say at what length they would rather
-	 * (fixlock, the message log's mover); the WAL is cut back to 64 MB
-	 * after.
+	 * (fixlock; the message log's mover has the thread do it at that
+	 * length); the WAL is cut back to 64 MB after.
 	 */
-	if (!ro && o->ckpt_bytes > 0 && !o->bg_checkpoint) {
+	if (!ro && o->ckpt_bytes > 0) {
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %lld",
 		    (long long)(o->ckpt_bytes / psz));
-		if ((rc = sq_exec(b, sql, d)) < 0 || (rc = sq_exec(b,
-		    "PRAGMA journal_size_limit = 67108864", d)) < 0)
+		if ((!o->bg_checkpoint && (rc = sq_exec(b, sql, d)) < 0) ||
+		    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864",
+		    d)) < 0)
 			goto fail;
 	}
 	*readonly = ro;
@@ -762,6 +766,12 @@ fail:
  * left (syncing as SQLite's checkpoints do); its next commit starts the
  * WAL again.
  *
+ * With ckpt_bytes (the message log's mover, whose commits are large and
+ * many) the thread passes only once the WAL holds that much, at idle
+ * priority: a pass every CKPT_MS would copy and sync what the next
+ * commits overwrite in the database anyway.  The writer's catch-up then
+ * comes at that same length.
+ *
  * SQLite syncs the database only at the end of a checkpoint that finds
  * no frame added while it copied, and under load the thread's passes
  * never do: so every page they copied since the last restart would be
@@ -771,6 +781,7 @@ fail:
  * write.
  */
 #define CKPT_MS		20
+#define CKPT_LAZY_MS	100	/* with ckpt_bytes: looks at the length */
 #define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
 
 static int
@@ -839,9 +850,10 @@ static void *
 ckpt_main(void *arg)
 {
 	struct sq *b = arg;
+	struct sched_param sp = { 0 };
 	struct timespec ts;
 	sqlite3 *db = NULL;
-	int stop = 0;
+	int stop = 0, behind;
 
 	if (sqlite3_open_v2(b->path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -854,12 +866,16 @@ ckpt_main(void *arg)
 	 * read; until then a checkpoint on it does nothing at all.
 	 */
 	(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
+	if (b->ckpt_lazy)
+		(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!stop) {
 		pthread_mutex_lock(&b->ckpt_mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		/* Behind: pass after pass, so the writer finds a small lag. */
-		ts.tv_nsec += __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED) >=
-		    b->ckpt_catchup ? 1000000L : CKPT_MS * 1000000L;
+		behind = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED) >=
+		    b->ckpt_catchup;
+		ts.tv_nsec += behind ? 1000000L : b->ckpt_lazy ?
+		    CKPT_LAZY_MS * 1000000L : CKPT_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
@@ -869,7 +885,8 @@ ckpt_main(void *arg)
 			    &ts);
 		stop = b->ckpt_stop;
 		pthread_mutex_unlock(&b->ckpt_mu);
-		ckpt_pass(b, db);
+		if (behind || !b->ckpt_lazy)
+			ckpt_pass(b, db);
 	}
 	sqlite3_close_v2(db);
 	return NULL;

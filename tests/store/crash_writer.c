@@ -9,7 +9,8 @@
  * messages, each inbound or outbound at random with the next number of its
  * direction, one commit per batch (FULL durability, NORMAL with -N; with
  * -L through the message log, as fixsession with StoreLog=Y, wrapping
- * after 256 KB instead of 32 MB so that kills land in every phase).  After
+ * after 256 KB instead of 32 MB and copying the mover's WAL back from
+ * 512 KB instead of 64 MB, so that kills land in every phase).  After
  * each commit it prints "commit N out=O in=I", O and I the last committed
  * numbers, and flushes, so the last complete line says what the store must
  * hold whenever the process dies.
@@ -32,6 +33,7 @@
 #include "err.h"
 #include "msglog_int.h"
 #include "store.h"
+#include "store_int.h"
 
 #define SESSID	"FIX.4.4:CRASH->TEST"
 
@@ -65,6 +67,7 @@ open_store(const char *path, int create, int dur, int log,
 	o.bg_checkpoint = create;
 	o.log = log;
 	fixu_mlog_wrap = 256u << 10;
+	fixu_mover_ckpt_bytes = 512 << 10;
 	if ((rc = fixu_store_open(&st, &o, &d)) < 0) {
 		if (rc == FIXU_ENOTFOUND && !create)
 			return NULL;

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "msglog_int.h"
 #include "store.h"
+#include "store_int.h"
 #include "store_util.h"
 #include "tap.h"
 
@@ -356,6 +357,67 @@ test_ckpt(void)
 	fixu_store_close(st);
 }
 
+/*
+ * With the mover's checkpoint length lowered to 1 MB: a WAL between that
+ * and twice that is copied back by the checkpointer thread alone (the
+ * mover's own catch-up waits for twice), while nothing is committed; past
+ * twice, the mover copies it and the WAL restarts.
+ */
+static void
+test_ckpt_thread(void)
+{
+	char path[4200], wal[4300];
+	struct fixu_store *st;
+	struct stat sb;
+	int64_t id, saved = fixu_mover_ckpt_bytes;
+	long db0, db1 = -1, w, walmax = 0;
+	int i, t;
+
+	fixu_mover_ckpt_bytes = 1 << 20;
+	st = sopen(newpath(path, sizeof(path)), 1);
+	fixu_mover_ckpt_bytes = saved;
+	if (st == NULL || (id = mksess(st, SID)) < 0) {
+		ok(0, "the checkpointer: store opened");
+		return;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	/* About 230 bytes of WAL each: 1.4 MB. */
+	for (i = 1; i <= 6000; i++) {
+		app(st, id, FIXU_DIR_OUT, (uint64_t)i);
+		if (fixu_store_commit(st, NULL) < 0)
+			break;
+	}
+	is_int(getsess(st, id).next_out, 6001, "6,000 commits moved");
+	db0 = stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+	w = stat(wal, &sb) == 0 ? (long)sb.st_size : -1;
+	ok(w > (1 << 20) && w < (2 << 20), "  the WAL is past 1 MB, below "
+	    "2 MB (%ld bytes)", w);
+	/* The thread passes within CKPT_MS once it sees the length. */
+	for (t = 0; t < 500; t++) {
+		db1 = stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+		if (db1 > db0 + 500000)
+			break;
+		usleep(10000);
+	}
+	ok(db1 > db0 + 500000, "  the checkpointer copied it into the "
+	    "database (%ld -> %ld bytes)", db0, db1);
+	for (i = 6001; i <= 40000; i++) {
+		app(st, id, FIXU_DIR_OUT, (uint64_t)i);
+		if (fixu_store_commit(st, NULL) < 0)
+			break;
+		if (i % 2000 == 0) {
+			(void)getsess(st, id);	/* moves */
+			if (stat(wal, &sb) == 0 && sb.st_size > walmax)
+				walmax = (long)sb.st_size;
+		}
+	}
+	is_int(getsess(st, id).next_out, 40001, "40,000 commits moved");
+	ok(walmax > 0 && walmax < (3 << 20), "  the WAL restarted: never "
+	    "past 3 MB (%ld bytes; 9 MB without)", walmax);
+	is_int(problems(st, id), 0, "  verify: no problem");
+	fixu_store_close(st);
+}
+
 /* A writer with the log, killed after n commits; its session id. */
 static int64_t
 killed_writer(const char *path, int n)
@@ -589,6 +651,7 @@ main(void)
 	test_basic();
 	test_sessions();
 	test_ckpt();
+	test_ckpt_thread();
 	test_crash();
 	test_damage();
 	rmtree();
