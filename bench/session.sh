@@ -26,6 +26,9 @@
 #   c) idle memory: VmRSS of one fixsession with SESS_IDLE acceptor
 #      sessions on one port, configured only and then with every one of
 #      them logged on by an idle sessload; the executor the same way
+#   d) the latency of a) and of fixsession with normal and StoreLog=Y
+#      once more, both servers running at once and their runs
+#      alternating, SESS_DUEL rounds: the median p99 of each
 # sessload fails a run unless every order got exactly one fill matching
 # it, with no gap in the sequence numbers and no reject; a failed run is
 # never a figure.  Figures are printed with units and ratios fixsession /
@@ -35,9 +38,9 @@
 # measured is reported as skipped, with the reason.
 #
 # Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
-# SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_SPIN
-# (0; 1: sessload -B, the client busy-waits between orders instead of
-# sleeping, taking a CPU from the servers), CC.
+# SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_DUEL
+# (3), SESS_SPIN (0; 1: sessload -B, the client busy-waits between orders
+# instead of sleeping, taking a CPU from the servers), CC.
 
 set -u
 
@@ -693,6 +696,82 @@ kv sess_fs_idle_logged_on_anon_kb "$fs_al"
 kv sess_qf_idle_anon_kb "$qf_ac"
 kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 
+# ---- d) latency side by side ------------------------------------------------
+
+# The p99 of one 5 s run here is set mostly by stalls of a few milliseconds
+# that hit every program on the machine (late fills come in runs of 20 to
+# 40 orders), so the best runs of a) and b), minutes apart, can differ by
+# twice for the same server.  Here both servers run at once (the idle one
+# takes no CPU) and their latency runs alternate, SESS_DUEL rounds, the
+# first server of a round taking turns; each one's figure is the median of
+# its p99s.
+SESS_DUEL=${SESS_DUEL:-3}
+duel_qf=skipped duel_fs=skipped
+median() {	# FILE: the median of its numbers (lower middle), or empty
+	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+duel_line() {	# WHO LABEL: its line; the median in duel_WHO
+	m=$(median "$W/duel-$1.p99")
+	f=
+	[ -s "$W/duel-$1.why" ] && f=" ($(wc -l < "$W/duel-$1.why") runs" &&
+	    f="$f failed: $(tail -n 1 "$W/duel-$1.why"))"
+	if [ -n "$m" ]; then
+		line "$2" "p99 $(tr '\n' ' ' < "$W/duel-$1.p99")us;" \
+		    "median $m us$f"
+		eval "duel_$1=\$m"
+		kv "sess_duel_$1_p99_us" "$m"
+	else
+		line "$2" "skipped$f"
+		skipped "sess_duel_$1_p99_us"
+	fi
+}
+echo "d) latency at $SESS_RATE/s side by side: QuickFIX (screen log off) and" \
+    "fixsession (normal, StoreLog=Y) running at once, runs alternating"
+if [ "$have_qf" != 1 ] || [ ! -x "$FIXSESSION" ] || [ "$SESS_DUEL" -lt 1 ]; then
+	line "all" "skipped (needs the executor and fixsession; SESS_DUEL" \
+	    "$SESS_DUEL)"
+elif ! qport=$(EXECUTOR_DEFAULTS=$QUIET sh tests/interop/executor.sh \
+    start "$QF.duel" 2> "$W/qf-start.err"); then
+	line "all" "skipped (executor.sh: $(tail -n 1 "$W/qf-start.err"))"
+elif ! fs_start fs-duel normal+log 1 -q -- "$OUT/fillapp"; then
+	sh tests/interop/executor.sh stop "$QF.duel"
+	line "all" "skipped (fixsession did not start: $(fs_why fs-duel))"
+else
+	qpids=$(cat "$QF.duel/executor.pid") fpids=$SERVER_PIDS fport=$PORT
+	: > "$W/duel-qf.p99"
+	: > "$W/duel-fs.p99"
+	rm -f "$W/duel-qf.why" "$W/duel-fs.why"
+	SERVER_PIDS=$qpids
+	load duel-qf-warm "$qport" -n 2000 -T 5 || true
+	SERVER_PIDS=$fpids
+	load duel-fs-warm "$fport" -n 2000 -T 5 || true
+	i=0
+	while [ "$i" -lt "$SESS_DUEL" ]; do
+		order="qf fs"
+		[ $((i % 2)) = 1 ] && order="fs qf"
+		for who in $order; do
+			if [ "$who" = qf ]; then
+				SERVER_PIDS=$qpids p=$qport
+			else
+				SERVER_PIDS=$fpids p=$fport
+			fi
+			if load "duel-$who.$i" "$p" -n "$LAT_N" \
+			    -r "$SESS_RATE" $SPIN; then
+				get "$W/duel-$who.$i.out" p99_us \
+				    >> "$W/duel-$who.p99"
+			else
+				why "duel-$who.$i" >> "$W/duel-$who.why"
+			fi
+		done
+		i=$((i + 1))
+	done
+	SERVER_PIDS=$fpids
+	fs_stop
+	sh tests/interop/executor.sh stop "$QF.duel"
+	duel_line qf "QuickFIX, $SESS_DUEL runs"
+	duel_line fs "fixsession, $SESS_DUEL runs"
+fi
+
 # ---- ratios -----------------------------------------------------------------
 
 r1=$(ratio "$fs_max" "$qf_max")
@@ -704,6 +783,7 @@ r6=$(ratio "$fs_np99" "$qf_p99")
 r7=$(ratio "$fs_log" "$qf_max")
 r8=$(ratio "$fs_lp99" "$qf_p99")
 r9=$(ratio "$fs_llong" "$qf_max")
+r10=$(ratio "$duel_fs" "$duel_qf")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -714,6 +794,7 @@ line "p99 at $SESS_RATE/s, normal" "$r6"
 line "msgs/s, normal, StoreLog=Y" "$r7; sustained $r9"
 line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
     "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
+line "the same side by side (d)" "$r10 (medians of $SESS_DUEL runs each)"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
     "(lower is better)"
 kv ratio_sess_max_full_qf "$r1"
@@ -723,6 +804,7 @@ kv ratio_sess_p99_normal_qf "$r6"
 kv ratio_sess_max_log_qf "$r7"
 kv ratio_sess_p99_log_qf "$r8"
 kv ratio_sess_long_log_qf "$r9"
+kv ratio_sess_duel_p99_log_qf "$r10"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
