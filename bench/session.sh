@@ -700,15 +700,16 @@ kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 
 # The p99 of one 5 s run here is set mostly by stalls of a few milliseconds
 # that hit every program on the machine (late fills come in runs of 20 to
-# 40 orders), so the best runs of a) and b), minutes apart, can differ by
-# twice for the same server.  Here both servers run at once (the idle one
+# 40 orders), so the best runs of a) and b), minutes apart, can differ by a
+# factor of two for one server.  Here both servers run at once (the idle one
 # takes no CPU) and their latency runs alternate, SESS_DUEL rounds, the
 # first server of a round taking turns; each one's figure is the median of
 # its p99s.
 SESS_DUEL=${SESS_DUEL:-3}
 duel_qf=skipped duel_fs=skipped
 median() {	# FILE: the median of its numbers (lower middle), or empty
-	sort -n "$1" | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+	sort -n "$1" |
+	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
 duel_line() {	# WHO LABEL: its line; the median in duel_WHO
 	m=$(median "$W/duel-$1.p99")

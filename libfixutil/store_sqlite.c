@@ -328,7 +328,8 @@ struct sq {
 	int		 wal_frames;	/* frames in the WAL after our last commit */
 	int64_t		 ckpt_end;	/* mono ns: the thread's last pass ended */
 	int		 ckpt_catchup;	/* WAL frames that start a catch-up */
-	int		 ckpt_lazy;	/* the thread passes only from there */
+	int		 ckpt_lazy;	/* the thread passes only from
+					   ckpt_catchup frames on */
 	/* The busy handler's patience and when the current wait began. */
 	int64_t		 busy_ns, busy_t0;
 };
