@@ -473,8 +473,9 @@ fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
 	}
 	mo = o;
 	if (o.log) {
-		/* The mover's commits checkpoint, in its thread; ours are
-		   rare (sessions, events) and never do. */
+		/* The mover's connection has the checkpointer thread;
+		   our commits are rare (sessions, events) and never
+		   checkpoint. */
 		mo.bg_checkpoint = 0;
 		mo.ckpt_bytes = FIXU_CKPT_RARE;
 	}

@@ -732,16 +732,17 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	 * (fixlock; the message log's mover has the thread do it at that
 	 * length); the WAL is cut back to 64 MB after.
 	 */
-	if (!ro && o->ckpt_bytes > 0) {
+	if (!ro && o->ckpt_bytes > 0 && !o->bg_checkpoint) {
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "PRAGMA wal_autocheckpoint = %lld",
 		    (long long)(o->ckpt_bytes / psz));
-		if ((!o->bg_checkpoint && (rc = sq_exec(b, sql, d)) < 0) ||
-		    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864",
-		    d)) < 0)
+		if ((rc = sq_exec(b, sql, d)) < 0)
 			goto fail;
 	}
+	if (!ro && o->ckpt_bytes > 0 &&
+	    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864", d)) < 0)
+		goto fail;
 	*readonly = ro;
 	*bhp = b;
 	return 0;

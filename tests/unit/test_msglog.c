@@ -324,9 +324,9 @@ test_sessions(void)
 }
 
 /*
- * The mover's commits copy the WAL back only once it holds 64 MB: with
- * SQLite's 1,000 pages (about 1 MB, restarted after each copy) they did
- * so six times a second at 10,000 orders/s and set fixsession's p99.
+ * The mover's WAL is copied back only once it holds 64 MB: at SQLite's
+ * 1,000 pages (about 1 MB, restarted after each copy) that was six times a
+ * second at 10,000 orders/s, and it set fixsession's p99.
  */
 static void
 test_ckpt(void)
