@@ -26,6 +26,7 @@
  * flags: 1 PossDup, 2 last record of its commit.  Only whole commits are
  * replayed; a commit cut short by a crash was never reported committed.
  */
+#define _GNU_SOURCE	/* fallocate(2): dropping what was moved */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -67,6 +68,10 @@
 #define MOVE_MS		5		/* the thread moves this often */
 #define MOVE_BYTES	(1u << 20)	/* read and applied at a time */
 #define LOG_BOOST	(16u << 20)	/* behind by this: normal priority */
+#define LULL_BYTES	(4u << 10)	/* a move of no more is in a lull */
+#define LULL_NS		100000000L	/* after this long of such moves */
+#define FLUSH_LULL_NS	1000000000L	/* in a lull, flush after this */
+#define FLUSH_MAX_NS	10000000000L	/* and anyway after this */
 
 uint32_t fixu_mlog_wrap = LOG_WRAP;
 
@@ -74,6 +79,7 @@ struct fixu_mlog {
 	char		*path;
 	int		 fd;
 	int		 sync;
+	int		 nopunch;	/* the file system cannot punch */
 	/* The writer's. */
 	uint64_t	 wgen, woff;	/* next record's generation, offset */
 	/* Atomic: pub(generation, offset). */
@@ -96,6 +102,9 @@ struct fixu_mlog {
 	struct fixu_rec	*recs;
 	size_t		 nrec;
 	uint64_t	 unflushed;	/* bytes moved since the last flush */
+	int64_t		 busy_ns;	/* mono: the last move of more than
+					   LULL_BYTES */
+	int64_t		 flush_ns;	/* mono: the last flush */
 	/* The thread. */
 	pthread_t	 th;
 	pthread_cond_t	 cv;
@@ -508,6 +517,28 @@ move_range(struct fixu_mlog *m, uint64_t gen, uint64_t from, uint64_t to,
 	return 0;
 }
 
+/*
+ * Without StoreDurability=full nothing syncs the log, and the kernel
+ * would write each of its pages out some 30 s after it changed: as many
+ * bytes as the WAL and the database get, for records that are durable in
+ * the database by then, and writing out stalls a virtual machine.  So
+ * once they are, the pages from the last durable position up to the new
+ * one are dropped from the file (a hole reads as the end of the log).
+ * Called before the new position is published: until then a writer that
+ * has started the next generation writes only below the last one.
+ */
+static void
+punch(struct fixu_mlog *m, uint64_t from, uint64_t to)
+{
+	uint64_t a = (from + 4095) / 4096 * 4096, b = to / 4096 * 4096;
+
+	if (m->sync || m->nopunch || b <= a)
+		return;
+	if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	    (off_t)a, (off_t)(b - a)) != 0 && errno != EINTR)
+		m->nopunch = 1;
+}
+
 static int
 flush_now(struct fixu_mlog *m, struct fixu_diag *d)
 {
@@ -516,6 +547,8 @@ flush_now(struct fixu_mlog *m, struct fixu_diag *d)
 	if ((rc = m->flush(m->arg, d)) < 0)
 		return rc;
 	m->unflushed = 0;
+	m->flush_ns = fixu_mono_ns();
+	punch(m, m->dpos, m->mpos);
 	m->dpos = m->mpos;
 	STORE(m->mpub, pub(m->mgen, m->dpos));
 	return 0;
@@ -542,21 +575,50 @@ move_all(struct fixu_mlog *m, struct fixu_diag *d)
 		    d)) < 0 || (rc = m->flush(m->arg, d)) < 0)
 			return rc;
 		m->unflushed = 0;
+		m->flush_ns = fixu_mono_ns();
+		punch(m, m->dpos, m->mpos);
 		m->mgen++;
 		m->mpos = m->dpos = HDR_LEN;
 		STORE(m->mpub, pub(m->mgen, m->dpos));
 	}
-	/*
-	 * Without StoreDurability=full the moved records are flushed (made
-	 * durable in the WAL) once half a ring has been moved since the last
-	 * flush, which is what the writer needs to wrap.  A power loss can
-	 * lose what was moved since.  Each flush writes the WAL out, and on
-	 * a virtual machine writing out stalls the other threads: flushing
-	 * every 4 MB instead made 78-83 runs of fills 0.3 ms late or more in
-	 * 5 s at 10,000 orders/s and a p99 of 0.49-0.66 ms; with no flush at
-	 * all, 53-58 runs and 0.28-0.34 ms; every 16 MB, 0.42-0.48 ms.
-	 */
-	if (!m->sync && m->unflushed >= fixu_mlog_wrap / 2)
+	return 0;
+}
+
+/*
+ * The mover: move everything committed, then flush when it is time.
+ * Under mmu.
+ *
+ * Without StoreDurability=full the moved records are flushed (made
+ * durable in the WAL) in a lull (LULL_NS of moves of LULL_BYTES or less)
+ * once half a ring has been moved since the last flush, which is what the
+ * writer needs to wrap, or once FLUSH_LULL_NS has passed; without a lull,
+ * once two rings have been moved or FLUSH_MAX_NS has passed.  Until then
+ * the writer goes on past the ring's end.  A power loss can lose what was
+ * moved since.  Each flush writes the WAL out, and on a virtual machine
+ * writing out stalls the other threads: flushing every 4 MB made 78-83
+ * runs of fills 0.3 ms late or more in 5 s at 10,000 orders/s and a p99
+ * of 0.49-0.66 ms; with no flush at all, 53-58 runs and 0.28-0.34 ms;
+ * every 16 MB, 0.42-0.48 ms.
+ */
+static int
+move_turn(struct fixu_mlog *m, struct fixu_diag *d)
+{
+	uint64_t before = m->unflushed;
+	int64_t now;
+	int rc;
+
+	if ((rc = move_all(m, d)) < 0 || m->sync)
+		return rc;
+	now = fixu_mono_ns();
+	if (m->unflushed < before || m->unflushed - before > LULL_BYTES)
+		m->busy_ns = now;
+	if (m->unflushed == 0)
+		return 0;
+	if (m->unflushed >= 2 * (uint64_t)fixu_mlog_wrap ||
+	    now - m->flush_ns >= FLUSH_MAX_NS ||
+	    (now - m->busy_ns >= LULL_NS &&
+	    (m->unflushed >= fixu_mlog_wrap / 2 ||
+	    now - m->flush_ns >= FLUSH_LULL_NS)))
 		return flush_now(m, d);
 	return 0;
 }
@@ -626,7 +688,7 @@ mover(void *arg)
 			    &sp);
 		}
 		fixu_diag_clear(&d);
-		if (move_all(m, &d) < 0)
+		if (move_turn(m, &d) < 0)
 			set_failed(m, 0, &d);
 		if (!idle && lag(m) < LOG_BOOST / 4) {
 			idle = 1;
@@ -647,6 +709,7 @@ fixu_mlog_start(struct fixu_mlog *m, fixu_mlog_apply_fn apply,
 	m->apply = apply;
 	m->flush = flush;
 	m->arg = arg;
+	m->flush_ns = m->busy_ns = fixu_mono_ns();
 	pthread_mutex_unlock(&m->mmu);
 	if (pthread_create(&m->th, NULL, mover, m) != 0)
 		return fixu_diag_set(d, FIXU_ENOMEM, SIZE_MAX, 0,

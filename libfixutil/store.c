@@ -244,13 +244,14 @@ mlog_flush(void *arg, struct fixu_diag *d)
 
 /*
  * The WAL length at which the mover's WAL is copied back into the
- * database.  SQLite's 1,000 pages made that six times a second at 10,000
- * orders/s, each a burst of copying and two syncs that took fixsession's
- * p99 latency from 0.33-0.45 ms to 0.55-1.3 ms (5 s runs).  64 MB is a
- * copy every six seconds at that rate, and a crash recovery that reads
- * little more than 64 MB.  The checkpointer thread copies; when the
- * mover's own commit did, the mover stood still for the 1.6 s that took,
- * and readers saw nothing new.
+ * database under load; in a lull, from a sixteenth of it
+ * (store_sqlite.c).  SQLite's 1,000 pages made that six times a second at
+ * 10,000 orders/s, each a burst of copying and two syncs that took
+ * fixsession's p99 latency from 0.33-0.45 ms to 0.55-1.3 ms (5 s runs).
+ * 64 MB is a copy every six seconds at that rate, and a crash recovery
+ * that reads little more than 64 MB.  The checkpointer thread copies; when
+ * the mover's own commit did, the mover stood still for the 1.6 s that
+ * took, and readers saw nothing new.
  */
 int64_t fixu_mover_ckpt_bytes = 64LL << 20;
 

@@ -43,8 +43,27 @@ struct fixu_store;
 
 #define FIXU_HASHLEN	32
 
-/* The mover's WAL is copied back at this length (tests lower it). */
+/* The mover's WAL is copied back at this length under load, from a
+   sixteenth of it in a lull (tests change it). */
 extern int64_t	fixu_mover_ckpt_bytes;
+
+/*
+ * The checkpointer thread's look at the WAL (store_sqlite.c), in frames:
+ * whether it should pass at once, pass after pass.  Set the first four;
+ * the rest start at 0, 0 and -1.
+ */
+struct fixu_ckpt_look {
+	int	catchup;	/* behind from this length on */
+	int	lazy;		/* and then only in a lull or from hard */
+	int	hard;
+	int	quiet;		/* growth between two looks in a lull */
+	int	behind, last;	/* the last look's answer and length */
+	int	done;		/* the length a pass last copied whole */
+};
+int	fixu_ckpt_look(struct fixu_ckpt_look *, int frames);
+
+/* CLOCK_MONOTONIC in ns (the store's threads). */
+int64_t	fixu_mono_ns(void);
 
 /* Linux's value (the store's threads); glibc defines it only with
    _GNU_SOURCE. */

@@ -327,9 +327,9 @@ struct sq {
 	int		 ckpt_stop;
 	int		 wal_frames;	/* frames in the WAL after our last commit */
 	int64_t		 ckpt_end;	/* mono ns: the thread's last pass ended */
-	int		 ckpt_catchup;	/* WAL frames that start a catch-up */
-	int		 ckpt_lazy;	/* the thread passes only from
-					   ckpt_catchup frames on */
+	struct fixu_ckpt_look ckpt_look; /* the thread's, but for its
+					   settings; catchup: WAL frames
+					   that start a writer's catch-up */
 	/* The busy handler's patience and when the current wait began. */
 	int64_t		 busy_ns, busy_t0;
 };
@@ -346,8 +346,17 @@ static int	ckpt_start(struct sq *, struct fixu_diag *);
  */
 #define CKPT_CATCHUP_BYTES	(128LL << 20)
 
-static int64_t
-mono_now(void)
+/*
+ * With ckpt_bytes (the mover): a WAL that grew less than this between two
+ * of the thread's looks, 100 ms apart, is in a lull (0.64 MB/s, about
+ * 1,300 messages a second); in a lull the thread copies a WAL that holds
+ * a sixteenth of ckpt_bytes.
+ */
+#define CKPT_QUIET_BYTES	(64LL << 10)
+#define CKPT_LULL_DIV		16
+
+int64_t
+fixu_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -372,7 +381,7 @@ sq_busy(void *arg, int count)
 {
 	struct sq *b = arg;
 	struct timespec ts;
-	int64_t now = mono_now();
+	int64_t now = fixu_mono_ns();
 
 	if (count == 0)
 		b->busy_t0 = now;
@@ -718,10 +727,18 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	    (rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
 		goto fail;
 	if (!ro && o->bg_checkpoint) {
-		b->ckpt_catchup = o->wal_frames > 0 ? o->wal_frames :
-		    (int)((o->ckpt_bytes > 0 ? o->ckpt_bytes :
+		struct fixu_ckpt_look *l = &b->ckpt_look;
+
+		l->lazy = o->ckpt_bytes > 0;
+		l->catchup = o->wal_frames > 0 ? o->wal_frames :
+		    (int)((l->lazy ? o->ckpt_bytes / CKPT_LULL_DIV :
 		    CKPT_CATCHUP_BYTES) / psz);
-		b->ckpt_lazy = o->ckpt_bytes > 0;
+		if (l->catchup < 1)
+			l->catchup = 1;
+		l->hard = l->lazy ? (int)(o->ckpt_bytes / psz) : l->catchup;
+		l->quiet = CKPT_QUIET_BYTES / psz > 0 ?
+		    (int)(CKPT_QUIET_BYTES / psz) : 1;
+		l->done = -1;
 		if ((rc = ckpt_start(b, d)) < 0)
 			goto fail;
 	}
@@ -730,7 +747,9 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	 * and syncs twice before it returns.  Writers whose commits must not
 	 * pay that every 1,000 pages say at what length they would rather
 	 * (fixlock; the message log's mover has the thread do it at that
-	 * length); the WAL is cut back to 64 MB after.
+	 * length); the WAL is cut back to 64 MB after, the mover's to the
+	 * length where its thread copies under load, which it reaches again
+	 * and again.
 	 */
 	if (!ro && o->ckpt_bytes > 0 && !o->bg_checkpoint) {
 		char sql[64];
@@ -740,9 +759,15 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		if ((rc = sq_exec(b, sql, d)) < 0)
 			goto fail;
 	}
-	if (!ro && o->ckpt_bytes > 0 &&
-	    (rc = sq_exec(b, "PRAGMA journal_size_limit = 67108864", d)) < 0)
-		goto fail;
+	if (!ro && o->ckpt_bytes > 0) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %lld",
+		    b->ckpt_look.lazy ? (long long)b->ckpt_look.hard * psz :
+		    67108864LL);
+		if ((rc = sq_exec(b, sql, d)) < 0)
+			goto fail;
+	}
 	*readonly = ro;
 	*bhp = b;
 	return 0;
@@ -761,25 +786,29 @@ fail:
  * The WAL restarts from its beginning only at a commit that finds every
  * frame copied, and under steady load a commit may never find the thread
  * done: the WAL would grow for as long as the load lasts, each commit
- * appending to a longer file.  So once the WAL holds ckpt_catchup frames
- * the thread passes again at once, and the writer, between two commits
+ * appending to a longer file.  So once the WAL holds ckpt_look.catchup
+ * frames the thread passes again at once, and the writer, between two commits
  * (fixu_store_maintain, which fixsession calls once a turn's output is
  * sent) and just after a pass ended, copies the few frames that pass
  * left (syncing as SQLite's checkpoints do); its next commit starts the
  * WAL again.
  *
  * With ckpt_bytes (the message log's mover, whose commits are large and
- * many) the thread passes only once the WAL holds that much, at idle
- * priority: a pass every CKPT_MS would copy and sync what the next
- * commits overwrite in the database anyway.  The writer's catch-up then
- * comes at that same length.
+ * many) the thread passes, at idle priority, only in a lull (the WAL grew
+ * by less than CKPT_QUIET_BYTES between two looks) once the WAL holds a
+ * sixteenth of that, or under load once it holds that much: a pass every
+ * CKPT_MS would copy and sync what the next commits overwrite in the
+ * database anyway, and a pass over 64 MB stalls the sessions on a virtual
+ * machine (at 10,000 orders/s one came every 7 s, each making 67 to 142
+ * fills 7 to 14 ms late).  The writer's catch-up comes from the sixteenth
+ * after a pass, and without one from twice ckpt_bytes.
  *
  * SQLite syncs the database only at the end of a checkpoint that finds
  * no frame added while it copied, and under load the thread's passes
  * never do: so every page they copied since the last restart would be
  * written out by the writer's catch-up, 2 to 3 ms of fdatasync on the
  * session loop.  The thread syncs the database after each pass that
- * copied anything, and the catch-up's sync has only its own few pages to
+ * copied anything new, and the catch-up's sync has only its own few pages to
  * write.
  */
 #define CKPT_MS		20
@@ -796,23 +825,31 @@ ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
-/* One pass of the thread; tells ckpt_catchup() that one ended. */
-static void
-ckpt_pass(struct sq *b, sqlite3 *db)
+/*
+ * One pass of the thread; tells ckpt_catchup() that one ended.  *seen
+ * holds the WAL and copied lengths of the pass before: a pass that copied
+ * nothing new syncs nothing.  Returns whether the pass copied the whole
+ * WAL.
+ */
+static int
+ckpt_pass(struct sq *b, sqlite3 *db, int seen[2])
 {
 	sqlite3_file *f = NULL;
-	int nlog = 0, nckpt = 0;
+	int nlog = 0, nckpt = 0, same;
 
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    &nlog, &nckpt) != SQLITE_OK)
-		return;
+		return 0;
 	if (nlog < 0) {	/* no read yet (busy at the start): WAL unknown */
 		(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL,
 		    NULL);
-		return;
+		return 0;
 	}
-	if (nckpt <= 0)
-		return;
+	same = nlog == seen[0] && nckpt == seen[1];
+	seen[0] = nlog;
+	seen[1] = nckpt;
+	if (nckpt <= 0 || same)
+		return nckpt == nlog;
 	/*
 	 * SQLite syncs the database itself only when no commit came while
 	 * the pass copied; when it did, this second sync finds nothing to
@@ -821,7 +858,8 @@ ckpt_pass(struct sq *b, sqlite3 *db)
 	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) ==
 	    SQLITE_OK && f != NULL && f->pMethods != NULL)
 		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
-	__atomic_store_n(&b->ckpt_end, mono_now(), __ATOMIC_RELEASE);
+	__atomic_store_n(&b->ckpt_end, fixu_mono_ns(), __ATOMIC_RELEASE);
+	return nckpt == nlog;
 }
 
 /*
@@ -836,16 +874,36 @@ ckpt_catchup(void *bh)
 	struct sq *b = bh;
 	int frames = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED);
 
-	if (!b->ckpt_on || b->in_txn || frames < b->ckpt_catchup)
+	if (!b->ckpt_on || b->in_txn || frames < b->ckpt_look.catchup)
 		return;
-	if (mono_now() - __atomic_load_n(&b->ckpt_end, __ATOMIC_ACQUIRE) >
-	    CKPT_FRESH && frames < 2 * b->ckpt_catchup)
+	if (fixu_mono_ns() - __atomic_load_n(&b->ckpt_end, __ATOMIC_ACQUIRE) >
+	    CKPT_FRESH && frames < 2 * b->ckpt_look.hard)
 		return;
 	__atomic_store_n(&b->wal_frames, 0, __ATOMIC_RELAXED);
 	/* Busy (the thread is copying): the next commit says the length
 	 * again and a later call tries again. */
 	(void)sqlite3_wal_checkpoint_v2(b->db, NULL,
 	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+/*
+ * Behind: pass after pass, so the writer finds a small lag; not again over
+ * a WAL the last pass copied whole.  Lazy, the passes start in a lull or
+ * at hard, and go on until one copies the whole WAL.
+ */
+int
+fixu_ckpt_look(struct fixu_ckpt_look *l, int frames)
+{
+	int grew = frames - (frames < l->last ? 0 : l->last);
+
+	if (frames < l->catchup || frames == l->done)
+		l->behind = 0;
+	else if (!l->behind && l->lazy)
+		l->behind = grew < l->quiet || frames >= l->hard;
+	else
+		l->behind = 1;
+	l->last = frames;
+	return l->behind;
 }
 
 static void *
@@ -855,7 +913,9 @@ ckpt_main(void *arg)
 	struct sched_param sp = { 0 };
 	struct timespec ts;
 	sqlite3 *db = NULL;
-	int stop = 0, behind;
+	struct fixu_ckpt_look l = b->ckpt_look;
+	int stop = 0, behind, frames;
+	int seen[2] = { -1, -1 };
 
 	if (sqlite3_open_v2(b->path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
@@ -868,15 +928,14 @@ ckpt_main(void *arg)
 	 * read; until then a checkpoint on it does nothing at all.
 	 */
 	(void)sqlite3_exec(db, "PRAGMA schema_version", NULL, NULL, NULL);
-	if (b->ckpt_lazy)
+	if (l.lazy)
 		(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!stop) {
 		pthread_mutex_lock(&b->ckpt_mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		/* Behind: pass after pass, so the writer finds a small lag. */
-		behind = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED) >=
-		    b->ckpt_catchup;
-		ts.tv_nsec += behind ? 1000000L : b->ckpt_lazy ?
+		frames = __atomic_load_n(&b->wal_frames, __ATOMIC_RELAXED);
+		behind = fixu_ckpt_look(&l, frames);
+		ts.tv_nsec += behind ? 1000000L : l.lazy ?
 		    CKPT_LAZY_MS * 1000000L : CKPT_MS * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
@@ -887,8 +946,8 @@ ckpt_main(void *arg)
 			    &ts);
 		stop = b->ckpt_stop;
 		pthread_mutex_unlock(&b->ckpt_mu);
-		if (behind || !b->ckpt_lazy)
-			ckpt_pass(b, db);
+		if ((behind || !l.lazy) && ckpt_pass(b, db, seen))
+			l.done = frames;
 	}
 	sqlite3_close_v2(db);
 	return NULL;
