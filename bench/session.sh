@@ -39,7 +39,7 @@
 #
 # Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
 # SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_DUEL
-# (3), SESS_SPIN (0; 1: sessload -B, the client busy-waits between orders
+# (5), SESS_SPIN (0; 1: sessload -B, the client busy-waits between orders
 # instead of sleeping, taking a CPU from the servers), CC.
 
 set -u
@@ -705,7 +705,7 @@ kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 # takes no CPU) and their latency runs alternate, SESS_DUEL rounds, the
 # first server of a round taking turns; each one's figure is the median of
 # its p99s.
-SESS_DUEL=${SESS_DUEL:-3}
+SESS_DUEL=${SESS_DUEL:-5}
 duel_qf=skipped duel_fs=skipped
 median() {	# FILE: the median of its numbers (lower middle), or empty
 	sort -n "$1" |
