@@ -572,11 +572,8 @@ move_all(struct fixu_mlog *m, struct fixu_diag *d)
 		/* The writer has started the next generation (never more
 		   than one ahead): finish ours, make it durable, follow. */
 		if ((rc = move_range(m, m->mgen, m->mpos, LOAD(m->prev_end),
-		    d)) < 0 || (rc = m->flush(m->arg, d)) < 0)
+		    d)) < 0 || (rc = flush_now(m, d)) < 0)
 			return rc;
-		m->unflushed = 0;
-		m->flush_ns = fixu_mono_ns();
-		punch(m, m->dpos, m->mpos);
 		m->mgen++;
 		m->mpos = m->dpos = HDR_LEN;
 		STORE(m->mpub, pub(m->mgen, m->dpos));

@@ -212,28 +212,23 @@ static sqlite3_io_methods io_db, io_wal;
 static int nsync_db, nsync_wal;
 
 static int
-sync_db(sqlite3_file *f, int flags)
+count_sync(sqlite3_file *f, int flags)
 {
-	__atomic_add_fetch(&nsync_db, 1, __ATOMIC_RELAXED);
-	return real_db->xSync(f, flags);
-}
+	int wal = f->pMethods == &io_wal;
 
-static int
-sync_wal(sqlite3_file *f, int flags)
-{
-	__atomic_add_fetch(&nsync_wal, 1, __ATOMIC_RELAXED);
-	return real_wal->xSync(f, flags);
+	__atomic_add_fetch(wal ? &nsync_wal : &nsync_db, 1, __ATOMIC_RELAXED);
+	return (wal ? real_wal : real_db)->xSync(f, flags);
 }
 
 /* The first file of each kind says what the default VFS gives it. */
 static void
 swap_sync(sqlite3_file *f, const sqlite3_io_methods **real,
-    sqlite3_io_methods *io, int (*sync)(sqlite3_file *, int))
+    sqlite3_io_methods *io)
 {
 	if (*real == NULL) {
 		*real = f->pMethods;
 		*io = **real;
-		io->xSync = sync;
+		io->xSync = count_sync;
 	}
 	if (f->pMethods == *real)
 		f->pMethods = io;
@@ -249,9 +244,9 @@ count_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags,
 	if (rc != SQLITE_OK || f->pMethods == NULL)
 		return rc;
 	if (flags & SQLITE_OPEN_MAIN_DB)
-		swap_sync(f, &real_db, &io_db, sync_db);
+		swap_sync(f, &real_db, &io_db);
 	else if (flags & SQLITE_OPEN_WAL)
-		swap_sync(f, &real_wal, &io_wal, sync_wal);
+		swap_sync(f, &real_wal, &io_wal);
 	return rc;
 }
 
