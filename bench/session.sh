@@ -29,6 +29,8 @@
 #   d) the latency of a) and of fixsession with normal and StoreLog=Y
 #      once more, both servers running at once and their runs
 #      alternating, SESS_DUEL rounds: the median p99 of each
+#   e) the same two servers for SESS_STEADY s at SESS_RATE without a
+#      pause, one run each: the checkpoints a 5 s run misses come in it
 # sessload fails a run unless every order got exactly one fill matching
 # it, with no gap in the sequence numbers and no reject; a failed run is
 # never a figure.  Figures are printed with units and ratios fixsession /
@@ -39,8 +41,9 @@
 #
 # Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
 # SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_DUEL
-# (5), SESS_SPIN (0; 1: sessload -B, the client busy-waits between orders
-# instead of sleeping, taking a CPU from the servers), CC.
+# (5), SESS_STEADY (30), SESS_SPIN (0; 1: sessload -B, the client
+# busy-waits between orders instead of sleeping, taking a CPU from the
+# servers), CC.
 
 set -u
 
@@ -706,7 +709,8 @@ kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 # first server of a round taking turns; each one's figure is the median of
 # its p99s.
 SESS_DUEL=${SESS_DUEL:-5}
-duel_qf=skipped duel_fs=skipped
+SESS_STEADY=${SESS_STEADY:-30}
+duel_qf=skipped duel_fs=skipped steady_qf=skipped steady_fs=skipped
 median() {	# FILE: the median of its numbers (lower middle), or empty
 	sort -n "$1" |
 	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
@@ -766,11 +770,35 @@ else
 		done
 		i=$((i + 1))
 	done
+	duel_line qf "QuickFIX, $SESS_DUEL runs"
+	duel_line fs "fixsession, $SESS_DUEL runs"
+	echo "e) latency at $SESS_RATE/s for $SESS_STEADY s without a pause," \
+	    "the same two servers, one run each"
+	for who in qf fs; do
+		if [ "$who" = qf ]; then
+			SERVER_PIDS=$qpids p=$qport l=QuickFIX
+		else
+			SERVER_PIDS=$fpids p=$fport l=fixsession
+		fi
+		if [ "$SESS_STEADY" -lt 1 ]; then
+			line "$l" "skipped (SESS_STEADY $SESS_STEADY)"
+			skipped "sess_steady_${who}_p99_us"
+		elif load "steady-$who" "$p" \
+		    -n $((SESS_RATE * SESS_STEADY)) -r "$SESS_RATE" $SPIN; then
+			v=$(get "$W/steady-$who.out" p99_us)
+			line "$l" "p50 $(get "$W/steady-$who.out" p50_us) us," \
+			    "p99 $v us, p99.9 $(get "$W/steady-$who.out" \
+			    p999_us) us"
+			eval "steady_$who=\$v"
+			kv "sess_steady_${who}_p99_us" "$v"
+		else
+			line "$l" "skipped ($(why "steady-$who"))"
+			skipped "sess_steady_${who}_p99_us"
+		fi
+	done
 	SERVER_PIDS=$fpids
 	fs_stop
 	sh tests/interop/executor.sh stop "$QF.duel"
-	duel_line qf "QuickFIX, $SESS_DUEL runs"
-	duel_line fs "fixsession, $SESS_DUEL runs"
 fi
 
 # ---- ratios -----------------------------------------------------------------
@@ -785,6 +813,7 @@ r7=$(ratio "$fs_log" "$qf_max")
 r8=$(ratio "$fs_lp99" "$qf_p99")
 r9=$(ratio "$fs_llong" "$qf_max")
 r10=$(ratio "$duel_fs" "$duel_qf")
+r11=$(ratio "$steady_fs" "$steady_qf")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -796,6 +825,7 @@ line "msgs/s, normal, StoreLog=Y" "$r7; sustained $r9"
 line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
     "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
 line "the same side by side (d)" "$r10 (medians of $SESS_DUEL runs each)"
+line "the same for $SESS_STEADY s (e)" "$r11 (one run each)"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
     "(lower is better)"
 kv ratio_sess_max_full_qf "$r1"
@@ -806,6 +836,7 @@ kv ratio_sess_max_log_qf "$r7"
 kv ratio_sess_p99_log_qf "$r8"
 kv ratio_sess_long_log_qf "$r9"
 kv ratio_sess_duel_p99_log_qf "$r10"
+kv ratio_sess_steady_p99_log_qf "$r11"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
