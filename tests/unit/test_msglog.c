@@ -209,14 +209,14 @@ db_off(const char *path)
 static sqlite3_vfs count_vfs, *real_vfs;
 static const sqlite3_io_methods *real_db, *real_wal;
 static sqlite3_io_methods io_db, io_wal;
-static int nsync_db, nsync_wal;
+static int nsync[2];		/* of databases, of WALs */
 
 static int
 count_sync(sqlite3_file *f, int flags)
 {
 	int wal = f->pMethods == &io_wal;
 
-	__atomic_add_fetch(wal ? &nsync_wal : &nsync_db, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&nsync[wal], 1, __ATOMIC_RELAXED);
 	return (wal ? real_wal : real_db)->xSync(f, flags);
 }
 
@@ -261,15 +261,22 @@ count_syncs(void)
 	return sqlite3_vfs_register(&count_vfs, 1);
 }
 
-/* Syncs of databases (wal 0) or WALs over ms milliseconds. */
-static int
-syncs_over(int wal, int ms)
-{
-	int *n = wal ? &nsync_wal : &nsync_db;
-	int before = __atomic_load_n(n, __ATOMIC_RELAXED);
+#define SYNC_ANY	2
 
+/* Syncs of databases (0), WALs (1) or both (SYNC_ANY) over ms ms. */
+static int
+syncs_over(int kind, int ms)
+{
+	int before[2], k, n = 0;
+
+	for (k = 0; k < 2; k++)
+		before[k] = __atomic_load_n(&nsync[k], __ATOMIC_RELAXED);
 	usleep((useconds_t)ms * 1000);
-	return __atomic_load_n(n, __ATOMIC_RELAXED) - before;
+	for (k = 0; k < 2; k++)
+		if (kind == SYNC_ANY || kind == k)
+			n += __atomic_load_n(&nsync[k], __ATOMIC_RELAXED) -
+			    before[k];
+	return n;
 }
 
 /*
@@ -283,9 +290,8 @@ idle_syncs(void)
 	int t, quiet = 0;
 
 	for (t = 0; t < 200 && quiet < 24; t++)
-		quiet = syncs_over(0, 25) + syncs_over(1, 25) > 0 ? 0 :
-		    quiet + 1;
-	return syncs_over(0, 200) + syncs_over(1, 200);
+		quiet = syncs_over(SYNC_ANY, 50) > 0 ? 0 : quiet + 1;
+	return syncs_over(SYNC_ANY, 400);
 }
 
 /* ---- tests ---- */
