@@ -445,7 +445,8 @@ fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
 		memset(&o, 0, sizeof(o));
 	if (o.path == NULL)
 		o.path = fixu_store_default_path();
-	if (o.durability != FIXU_DUR_FULL && o.durability != FIXU_DUR_NORMAL)
+	if (o.durability != FIXU_DUR_FULL && o.durability != FIXU_DUR_NORMAL &&
+	    o.durability != FIXU_DUR_PROCESS)
 		return einval(d, "unknown durability");
 	if (o.busy_ms < 0)
 		return einval(d, "negative busy_ms");
@@ -1245,6 +1246,18 @@ session_ids(struct fixu_store *st, int64_t session, struct idlist *l,
 	return rc;
 }
 
+static void
+file_fault(const char *what, void *arg)
+{
+	struct vctx *v = arg;
+	char s[400];
+
+	snprintf(s, sizeof(s), "damaged file (SQLite's quick_check): %s", what);
+	v->n++;
+	if (v->fn != NULL)
+		v->fn(NULL, NULL, s, v->arg);
+}
+
 int
 fixu_store_verify(struct fixu_store *st, int64_t session,
     void (*fn)(const struct fixu_sess *, const struct fixu_rec *,
@@ -1263,6 +1276,8 @@ fixu_store_verify(struct fixu_store *st, int64_t session,
 	v.arg = arg;
 	memset(&l, 0, sizeof(l));
 	if ((rc = log_sync(st, d)) < 0 ||
+	    (session == 0 && (rc = st->be->check(st->bh, file_fault, &v,
+	    d)) < 0) ||
 	    (rc = session_ids(st, session, &l, d)) < 0)
 		goto done;
 	for (i = 0; i < l.n; i++)

@@ -89,8 +89,13 @@ struct fixu_rec {
 
 enum fixu_durability {
 	FIXU_DUR_FULL = 0,	/* fsync at every commit: survives power loss */
-	FIXU_DUR_NORMAL		/* WAL, no fsync per commit: survives a crash
-				   of the process, not of the machine */
+	FIXU_DUR_NORMAL,	/* WAL, no fsync per commit, fsyncs at
+				   checkpoints: survives a crash of the
+				   process; after a power loss, consistent
+				   without the last commits */
+	FIXU_DUR_PROCESS	/* no fsync ever (QuickFIX's FileStore):
+				   survives a crash of the process; a power
+				   loss can damage the file */
 };
 
 struct fixu_store_opts {
@@ -232,9 +237,11 @@ int	fixu_store_epochs(struct fixu_store *, int64_t session,
 /*
  * Recompute every session's (or one session's) hash chain and look for
  * sequence gaps, duplicates and bad BodyLength/CheckSum in stored
- * messages.  fn is called for each problem with the record concerned (NULL
- * for a session-level problem) and a sentence; the count of problems is
- * stored in *nproblems.  Returns 0 when the walk finished.
+ * messages; for the whole store, first check the file's structure.  fn is
+ * called for each problem with the session and the record concerned (NULL
+ * for a session-level problem; both NULL for the file) and a sentence;
+ * the count of problems is stored in *nproblems.  Returns 0 when the walk
+ * finished.
  */
 int	fixu_store_verify(struct fixu_store *, int64_t session,
 	    void (*fn)(const struct fixu_sess *, const struct fixu_rec *,

@@ -199,8 +199,12 @@ struct fixu_store_be {
 		    struct fixu_diag *d);
 	int	(*mlog_set)(void *bh, uint64_t gen, uint64_t off,
 		    struct fixu_diag *d);
-	/* Make every committed transaction survive power loss. */
+	/* Make every committed transaction survive power loss (with
+	   FIXU_DUR_PROCESS, nothing). */
 	int	(*flush)(void *bh, struct fixu_diag *d);
+	/* The file's structure: fn for each fault found (up to 100). */
+	int	(*check)(void *bh, void (*fn)(const char *, void *),
+		    void *arg, struct fixu_diag *d);
 };
 
 extern const struct fixu_store_be fixu_store_be_sqlite;

@@ -315,6 +315,8 @@ struct sq {
 	sqlite3		*db;
 	const char	*path;		/* the caller's; outlives us */
 	int		 in_txn;
+	int		 nosync;	/* FIXU_DUR_PROCESS: SQLite and we never
+					   sync */
 	sqlite3_stmt	*st[ST_N];
 	sqlite3_stmt	*range;		/* last range statement, reused */
 	char		*range_sql;
@@ -712,7 +714,9 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 			rc = sq_err(b, rc, "journal_mode = WAL", d);
 			goto fail;
 		}
-		rc = sq_exec(b, o->durability == FIXU_DUR_NORMAL ?
+		b->nosync = o->durability == FIXU_DUR_PROCESS;
+		rc = sq_exec(b, b->nosync ? "PRAGMA synchronous = OFF" :
+		    o->durability == FIXU_DUR_NORMAL ?
 		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
 		    d);
 		if (rc < 0)
@@ -855,8 +859,9 @@ ckpt_pass(struct sq *b, sqlite3 *db, int seen[2])
 	 * the pass copied; when it did, this second sync finds nothing to
 	 * write.
 	 */
-	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) ==
-	    SQLITE_OK && f != NULL && f->pMethods != NULL)
+	if (!b->nosync && sqlite3_file_control(db, "main",
+	    SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f != NULL &&
+	    f->pMethods != NULL)
 		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 	__atomic_store_n(&b->ckpt_end, fixu_mono_ns(), __ATOMIC_RELEASE);
 	return nckpt == nlog;
@@ -923,6 +928,10 @@ ckpt_main(void *arg)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 0);
+	/* A checkpoint syncs as the connection that runs it says. */
+	if (b->nosync)
+		(void)sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL,
+		    NULL);
 	/*
 	 * A connection learns that the database is in WAL mode at its first
 	 * read; until then a checkpoint on it does nothing at all.
@@ -988,6 +997,26 @@ ckpt_stop(struct sq *b)
 	b->ckpt_on = 0;
 }
 
+/*
+ * StoreDurability=process, at a clean close: what the checkpoints copied
+ * is on the disk before the WAL goes (the last connection's close removes
+ * it).  Frames still in the WAL are copied by a checkpoint that syncs; the
+ * database is synced once more for the pages the thread copied without.
+ */
+static void
+sq_sync_close(struct sq *b)
+{
+	sqlite3_file *f = NULL;
+
+	(void)sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
+	    NULL);
+	(void)sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+	if (sqlite3_file_control(b->db, "main", SQLITE_FCNTL_FILE_POINTER,
+	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL)
+		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
 static void
 sq_close(void *bh)
 {
@@ -1004,6 +1033,8 @@ sq_close(void *bh)
 	if (b->db != NULL) {
 		if (!sqlite3_get_autocommit(b->db))
 			(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+		if (b->nosync)
+			sq_sync_close(b);
 		sqlite3_close_v2(b->db);
 	}
 	fixu_buf_fini(&b->sql);
@@ -2057,13 +2088,50 @@ sq_flush(void *bh, struct fixu_diag *d)
 	sqlite3_file *f = NULL;
 	int rc;
 
-	if (sqlite3_file_control(b->db, "main", SQLITE_FCNTL_JOURNAL_POINTER,
-	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL)
+	if (b->nosync || sqlite3_file_control(b->db, "main",
+	    SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || f == NULL ||
+	    f->pMethods == NULL)
 		return 0;
 	if ((rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL)) != SQLITE_OK)
 		return fixu_diag_set(d, sq_code(rc), SIZE_MAX, 0,
 		    FIXU_REJ_NONE, "%s: syncing the WAL: %s", b->path,
 		    sqlite3_errstr(rc));
+	return 0;
+}
+
+/*
+ * PRAGMA quick_check: every page of every table and index is well formed
+ * and in order (but not that each index matches its table, which
+ * integrity_check would read the whole table again for).  A fault it
+ * cannot even walk past is one more fault, not an error.
+ */
+static int
+sq_check(void *bh, void (*fn)(const char *, void *), void *arg,
+    struct fixu_diag *d)
+{
+	struct sq *b = bh;
+	sqlite3_stmt *s = NULL;
+	const char *t, *e;
+	char line[300];
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(b->db, "PRAGMA quick_check(100)", -1, &s,
+	    NULL)) != SQLITE_OK)
+		return sq_err(b, rc, "quick_check", d);
+	/* A row may hold several faults, a line each, under a heading. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		t = (const char *)sqlite3_column_text(s, 0);
+		for (; t != NULL && *t != '\0'; t = *e ? e + 1 : e) {
+			e = t + strcspn(t, "\n");
+			snprintf(line, sizeof(line), "%.*s", (int)(e - t), t);
+			if (strcmp(line, "ok") != 0 && line[0] != '\0' &&
+			    strncmp(line, "*** ", 4) != 0)
+				fn(line, arg);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		fn(sqlite3_errmsg(b->db), arg);
+	sqlite3_finalize(s);
 	return 0;
 }
 
@@ -2098,4 +2166,5 @@ const struct fixu_store_be fixu_store_be_sqlite = {
 	.mlog_get = sq_mlog_get,
 	.mlog_set = sq_mlog_set,
 	.flush = sq_flush,
+	.check = sq_check,
 };

@@ -208,7 +208,8 @@ static const struct key keys[] = {
 	{ "FileStorePath", K_IGNORED, WHY_STORE },
 	{ "FileStoreMaxCachedMsgs", K_IGNORED, WHY_STORE },
 	{ "FileStoreSync", K_IGNORED, "fixutil's store is synced at every "
-	    "commit unless StoreDurability=normal; ignored" },
+	    "commit unless StoreDurability=normal, and never with "
+	    "StoreDurability=process (as FileStoreSync=N); ignored" },
 	{ "FileLogPath", K_IGNORED, WHY_LOG },
 	{ "FileLogBackupPath", K_IGNORED, WHY_LOG },
 	{ "FileIncludeMilliseconds", K_IGNORED, WHY_LOG },
@@ -1298,9 +1299,11 @@ setup_store(struct ld *L)
 			c->durability = FIXU_DUR_FULL;
 		else if (strcmp(v, "normal") == 0)
 			c->durability = FIXU_DUR_NORMAL;
+		else if (strcmp(v, "process") == 0)
+			c->durability = FIXU_DUR_PROCESS;
 		else
-			return lerr(L, line, "StoreDurability", "expected full "
-			    "or normal, got '%.40s'", v);
+			return lerr(L, line, "StoreDurability", "expected full, "
+			    "normal or process, got '%.40s'", v);
 	}
 	return get_bool(L, FIXU_CFG_DEFAULT, "StoreLog", 0, &c->store_log);
 }

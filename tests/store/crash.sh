@@ -4,11 +4,12 @@
 #   sh tests/store/crash.sh [ROUNDS [BUILD-DIR]]
 #
 # Each round starts build/tests/crash_writer on the store (a fresh one every
-# fifth round, the same one otherwise) with full or normal durability, with
-# or without the message log (StoreLog=Y), SIGKILLs it after 20-300 ms, and
-# runs the checker on what the writer last reported committed: verify finds
-# nothing, no gaps, next numbers follow the last stored message, nothing
-# reported committed is missing.  Prints one summary line; exit 0 or 1.
+# fifth round, the same one otherwise) with full, normal or process
+# durability, with or without the message log (StoreLog=Y), the six taking
+# turns, SIGKILLs it after 20-300 ms, and runs the checker on what the
+# writer last reported committed: verify finds nothing, no gaps, next
+# numbers follow the last stored message, nothing reported committed is
+# missing.  Prints one summary line; exit 0 or 1.
 set -u
 rounds=${1:-20}
 build=${2:-${FIXU_BUILD:-build}}
@@ -27,10 +28,12 @@ while [ "$i" -lt "$rounds" ]; do
 		rm -f "$db" "$db-wal" "$db-shm" "$db-log"
 	fi
 	mode=
-	case $((i % 4)) in
+	case $((i % 6)) in
 	0) mode=-N ;;
 	2) mode=-L ;;
 	3) mode=-LN ;;
+	4) mode=-P ;;
+	5) mode=-LP ;;
 	esac
 	"$w" $mode "$db" > "$dir/out" 2> "$dir/err" &
 	pid=$!

@@ -2,12 +2,13 @@
  * crash_writer.c -- the writer and the checker of the store's crash test
  * (tests/store/crash.sh).
  *
- *   crash_writer [-LN] FILE             write until killed
+ *   crash_writer [-LNP] FILE            write until killed
  *   crash_writer -c FILE [OUT IN]       check FILE after a kill
  *
  * The writer appends to one session in a loop: batches of 1 to 50
  * messages, each inbound or outbound at random with the next number of its
- * direction, one commit per batch (FULL durability, NORMAL with -N; with
+ * direction, one commit per batch (FULL durability, NORMAL with -N,
+ * PROCESS with -P; with
  * -L through the message log, as fixsession with StoreLog=Y, wrapping
  * after 256 KB instead of 32 MB and copying the mover's WAL back from
  * 512 KB instead of 64 MB, so that kills land in every phase).  After
@@ -247,7 +248,7 @@ main(int argc, char **argv)
 {
 	int c, check = 0, dur = FIXU_DUR_FULL, log = 0;
 
-	while ((c = getopt(argc, argv, "cLN")) != -1) {
+	while ((c = getopt(argc, argv, "cLNP")) != -1) {
 		switch (c) {
 		case 'c':
 			check = 1;
@@ -257,6 +258,9 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			dur = FIXU_DUR_NORMAL;
+			break;
+		case 'P':
+			dur = FIXU_DUR_PROCESS;
 			break;
 		default:
 			goto usage;
@@ -270,7 +274,7 @@ main(int argc, char **argv)
 	if (!check && argc == 1)
 		return writer(argv[0], dur, log);
 usage:
-	fprintf(stderr, "usage: crash_writer [-LN] FILE\n"
+	fprintf(stderr, "usage: crash_writer [-LNP] FILE\n"
 	    "       crash_writer -c FILE [OUT IN]\n");
 	return 2;
 }

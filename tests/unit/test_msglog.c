@@ -40,6 +40,8 @@ newpath(char *buf, size_t n)
 	return buf;
 }
 
+static int open_dur = FIXU_DUR_NORMAL;	/* what sopen() opens with */
+
 static int
 sopen_rc(struct fixu_store **st, const char *path, int log,
     struct fixu_diag *d)
@@ -49,7 +51,7 @@ sopen_rc(struct fixu_store **st, const char *path, int log,
 	memset(&o, 0, sizeof(o));
 	o.path = path;
 	o.create = 1;
-	o.durability = FIXU_DUR_NORMAL;
+	o.durability = open_dur;
 	o.bg_checkpoint = 1;
 	o.log = log;
 	return fixu_store_open(st, &o, d);
@@ -682,6 +684,71 @@ test_idle_syncs(void)
 	fixu_store_close(st);
 }
 
+static int
+all_syncs(void)
+{
+	return __atomic_load_n(&nsync[0], __ATOMIC_RELAXED) +
+	    __atomic_load_n(&nsync[1], __ATOMIC_RELAXED);
+}
+
+/*
+ * StoreDurability=process syncs nothing while it runs, with or without
+ * the log: not the checkpointer copying the WAL into the database, not
+ * the mover's flush in the lull after its moves; a clean close syncs.
+ */
+static void
+test_process_syncs(void)
+{
+	char path[4200];
+	struct fixu_store *st;
+	struct stat sb;
+	int64_t id;
+	int log, i, t, n0;
+
+	for (log = 0; log <= 1; log++) {
+		open_dur = FIXU_DUR_PROCESS;
+		st = sopen(newpath(path, sizeof(path)), log);
+		open_dur = FIXU_DUR_NORMAL;
+		if (st == NULL || (id = mksess(st, SID)) < 0) {
+			ok(0, "process, log %d: store opened", log);
+			fixu_store_close(st);
+			continue;
+		}
+		/* Making the file (WAL mode, the schema) may sync. */
+		n0 = all_syncs();
+		for (i = 1; i <= 3000; i++) {
+			app(st, id, i % 2 ? FIXU_DIR_IN : FIXU_DIR_OUT,
+			    (uint64_t)(i + 1) / 2);
+			(void)fixu_store_commit(st, NULL);
+		}
+		/* The checkpointer copies every 20 ms; the mover flushes a
+		   second after its last flush. */
+		for (t = 0; t < 100; t++) {
+			if (stat(path, &sb) == 0 && sb.st_size > 300000)
+				break;
+			usleep(20000);
+		}
+		usleep(1500000);
+		is_int(all_syncs() - n0, 0, "process, %s: 3,000 commits, "
+		    "checkpoints and a lull sync nothing", log ? "log" :
+		    "no log");
+		ok(log || sb.st_size > 300000, "  the checkpointer copied "
+		    "them into the database (%lld bytes)",
+		    (long long)sb.st_size);
+		is_int(count(st, id), 3000, "  3,000 messages");
+		n0 = all_syncs();
+		fixu_store_close(st);
+		ok(all_syncs() > n0, "  a clean close syncs");
+		if ((st = sopen(path, 0)) == NULL ||
+		    (id = mksess(st, SID)) < 0)
+			ok(0, "  reopened");
+		else
+			is_int(count(st, id), 3000, "  reopened, 3,000 "
+			    "messages");
+		fixu_store_close(st);
+	}
+}
+
 static void
 test_crash(void)
 {
@@ -885,6 +952,7 @@ main(void)
 	test_ckpt_look();
 	test_ckpt_thread();
 	test_idle_syncs();
+	test_process_syncs();
 	test_crash();
 	test_damage();
 	rmtree();

@@ -683,6 +683,59 @@ test_range(void)
 	fixu_store_close(st);
 }
 
+/* A new store with n orders out (55=MSFT) in one session, *id. */
+static struct fixu_store *
+msft_store(char *path, size_t len, int n, int64_t *id)
+{
+	struct fixu_store *st;
+	int i;
+
+	if ((st = sopen(newpath(path, len), 1, 0, 0)) == NULL) {
+		ok(0, "open");
+		return NULL;
+	}
+	*id = mksess(st, "FIX.4.4:EXEC->CLIENT1");
+	for (i = 1; i <= n; i++)
+		app(st, *id, FIXU_DIR_OUT, (uint64_t)i, "D", 0, "55=MSFT", 0);
+	fixu_store_commit(st, NULL);
+	return st;
+}
+
+/* Junk over a page of an index: verify of the whole store says so. */
+static void
+test_verify_file(void)
+{
+	char path[4200];
+	struct fixu_store *st;
+	struct probs p;
+	unsigned char junk[1024];
+	int64_t id;
+	int root, psz, fd;
+
+	if ((st = msft_store(path, sizeof(path), 300, &id)) == NULL)
+		return;
+	fixu_store_close(st);
+	root = pragma_int(path, "SELECT rootpage FROM sqlite_master WHERE "
+	    "name = 'messages_time'");
+	psz = pragma_int(path, "PRAGMA page_size");
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(path, O_WRONLY);
+	ok(root > 1 && psz >= 1024 && fd >= 0 && pwrite(fd, junk,
+	    sizeof(junk), (off_t)(root - 1) * psz) == (ssize_t)sizeof(junk),
+	    "junk over the root page of messages_time (%d)", root);
+	if (fd >= 0)
+		close(fd);
+	if ((st = sopen(path, 0, 0, 0)) == NULL) {
+		ok(0, "reopen");
+		return;
+	}
+	ok(verify(st, id, &p) == 0, "verify of the session reads no index "
+	    "by time: finds nothing");
+	ok(verify(st, 0, &p) >= 1 && has_prob(&p, "damaged file (SQLite's "
+	    "quick_check): "), "verify of the store finds the damage");
+	fixu_store_close(st);
+}
+
 static void
 test_verify(void)
 {
@@ -690,16 +743,10 @@ test_verify(void)
 	struct fixu_store *st;
 	struct probs p;
 	int64_t id, id2, id3;
-	int i;
+	uint64_t n;
 
-	if ((st = sopen(newpath(path, sizeof(path)), 1, 0, 0)) == NULL) {
-		ok(0, "open");
+	if ((st = msft_store(path, sizeof(path), 10, &id)) == NULL)
 		return;
-	}
-	id = mksess(st, "FIX.4.4:EXEC->CLIENT1");
-	for (i = 1; i <= 10; i++)
-		app(st, id, FIXU_DIR_OUT, (uint64_t)i, "D", 0, "55=MSFT", 0);
-	fixu_store_commit(st, NULL);
 	is_int(verify(st, 0, &p), 0, "verify clean store: 0 problems");
 
 	/* Change one byte of message 5 behind the store's back. */
@@ -755,7 +802,11 @@ test_verify(void)
 	is_int(verify(st, id3, &p), 2, "next_out behind the stored messages");
 	ok(has_prob(&p, "next outbound MsgSeqNum 3 does not follow the last "
 	    "stored outbound message (5)"), "  reported");
+	n = verify(st, id, &p) + verify(st, id2, &p) + verify(st, id3, &p);
+	is_int(verify(st, 0, &p), n, "the whole store: the file is whole, "
+	    "the sessions' problems as before");
 	fixu_store_close(st);
+	test_verify_file();
 }
 
 static void
