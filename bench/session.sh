@@ -27,10 +27,12 @@
 #      sessions on one port, configured only and then with every one of
 #      them logged on by an idle sessload; the executor the same way
 #   d) the latency of a) and of fixsession with normal and StoreLog=Y
-#      once more, both servers running at once and their runs
-#      alternating, SESS_DUEL rounds: the median p99 of each
-#   e) the same two servers for SESS_STEADY s at SESS_RATE without a
-#      pause, one run each: the checkpoints a 5 s run misses come in it
+#      once more, and of fixsession with StoreDurability=process (no
+#      sync, as the executor's FileStore) and StoreLog=Y, the three
+#      servers running at once and their runs alternating, SESS_DUEL
+#      rounds: the median p99 of each
+#   e) the same servers for SESS_STEADY s at SESS_RATE without a pause,
+#      one run each: the checkpoints a 5 s run misses come in it
 # sessload fails a run unless every order got exactly one fill matching
 # it, with no gap in the sequence numbers and no reject; a failed run is
 # never a figure.  Figures are printed with units and ratios fixsession /
@@ -710,7 +712,8 @@ kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 # its p99s.
 SESS_DUEL=${SESS_DUEL:-5}
 SESS_STEADY=${SESS_STEADY:-30}
-duel_qf=skipped duel_fs=skipped steady_qf=skipped steady_fs=skipped
+duel_qf=skipped duel_fs=skipped duel_fp=skipped
+steady_qf=skipped steady_fs=skipped steady_fp=skipped
 median() {	# FILE: the median of its numbers (lower middle), or empty
 	sort -n "$1" |
 	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
@@ -730,8 +733,9 @@ duel_line() {	# WHO LABEL: its line; the median in duel_WHO
 		skipped "sess_duel_$1_p99_us"
 	fi
 }
-echo "d) latency at $SESS_RATE/s side by side: QuickFIX (screen log off) and" \
-    "fixsession (normal, StoreLog=Y) running at once, runs alternating"
+echo "d) latency at $SESS_RATE/s side by side: QuickFIX (screen log off)," \
+    "fixsession (normal, StoreLog=Y) and fixsession (process, StoreLog=Y)" \
+    "running at once, runs alternating"
 if [ "$have_qf" != 1 ] || [ ! -x "$FIXSESSION" ] || [ "$SESS_DUEL" -lt 1 ]; then
 	line "all" "skipped (needs the executor and fixsession; SESS_DUEL" \
 	    "$SESS_DUEL)"
@@ -743,23 +747,36 @@ elif ! fs_start fs-duel normal+log 1 -q -- "$OUT/fillapp"; then
 	line "all" "skipped (fixsession did not start: $(fs_why fs-duel))"
 else
 	qpids=$(cat "$QF.duel/executor.pid") fpids=$SERVER_PIDS fport=$PORT
-	: > "$W/duel-qf.p99"
-	: > "$W/duel-fs.p99"
-	rm -f "$W/duel-qf.why" "$W/duel-fs.why"
-	SERVER_PIDS=$qpids
-	load duel-qf-warm "$qport" -n 2000 -T 5 || true
-	SERVER_PIDS=$fpids
-	load duel-fs-warm "$fport" -n 2000 -T 5 || true
+	fpid=$FS_PID
+	whos="qf fs" nwho=2 ppids= pport= ppid=
+	if fs_start fp-duel process+log 1 -q -- "$OUT/fillapp"; then
+		ppids=$SERVER_PIDS pport=$PORT ppid=$FS_PID
+		whos="qf fs fp" nwho=3
+	fi
+	# who: the server's pids in SERVER_PIDS, its port in p
+	use() {
+		case $1 in
+		qf) SERVER_PIDS=$qpids p=$qport ;;
+		fs) SERVER_PIDS=$fpids p=$fport ;;
+		fp) SERVER_PIDS=$ppids p=$pport ;;
+		esac
+	}
+	for who in $whos; do
+		: > "$W/duel-$who.p99"
+		rm -f "$W/duel-$who.why"
+		use "$who"
+		load "duel-$who-warm" "$p" -n 2000 -T 5 || true
+	done
 	i=0
 	while [ "$i" -lt "$SESS_DUEL" ]; do
-		order="qf fs"
-		[ $((i % 2)) = 1 ] && order="fs qf"
+		# Each server takes its turn first.
+		order=$whos k=0
+		while [ "$k" -lt $((i % nwho)) ]; do
+			order="${order#* } ${order%% *}"
+			k=$((k + 1))
+		done
 		for who in $order; do
-			if [ "$who" = qf ]; then
-				SERVER_PIDS=$qpids p=$qport
-			else
-				SERVER_PIDS=$fpids p=$fport
-			fi
+			use "$who"
 			if load "duel-$who.$i" "$p" -n "$LAT_N" \
 			    -r "$SESS_RATE" $SPIN; then
 				get "$W/duel-$who.$i.out" p99_us \
@@ -772,15 +789,26 @@ else
 	done
 	duel_line qf "QuickFIX, $SESS_DUEL runs"
 	duel_line fs "fixsession, $SESS_DUEL runs"
+	if [ -n "$pport" ]; then
+		duel_line fp "fixsession, process, $SESS_DUEL runs"
+	else
+		line "fixsession, process" "skipped (did not start:" \
+		    "$(fs_why fp-duel))"
+		skipped sess_duel_fp_p99_us
+	fi
 	echo "e) latency at $SESS_RATE/s for $SESS_STEADY s without a pause," \
-	    "the same two servers, one run each"
-	for who in qf fs; do
-		if [ "$who" = qf ]; then
-			SERVER_PIDS=$qpids p=$qport l=QuickFIX
-		else
-			SERVER_PIDS=$fpids p=$fport l=fixsession
-		fi
-		if [ "$SESS_STEADY" -lt 1 ]; then
+	    "the same servers, one run each"
+	for who in qf fs fp; do
+		use "$who"
+		case $who in
+		qf) l=QuickFIX ;;
+		fs) l=fixsession ;;
+		fp) l="fixsession, process" ;;
+		esac
+		if [ "$who" = fp ] && [ -z "$pport" ]; then
+			line "$l" "skipped (did not start)"
+			skipped "sess_steady_${who}_p99_us"
+		elif [ "$SESS_STEADY" -lt 1 ]; then
 			line "$l" "skipped (SESS_STEADY $SESS_STEADY)"
 			skipped "sess_steady_${who}_p99_us"
 		elif load "steady-$who" "$p" \
@@ -796,7 +824,8 @@ else
 			skipped "sess_steady_${who}_p99_us"
 		fi
 	done
-	SERVER_PIDS=$fpids
+	[ -n "$pport" ] && stop_pid "$ppid"
+	FS_PID=$fpid
 	fs_stop
 	sh tests/interop/executor.sh stop "$QF.duel"
 fi
@@ -814,6 +843,8 @@ r8=$(ratio "$fs_lp99" "$qf_p99")
 r9=$(ratio "$fs_llong" "$qf_max")
 r10=$(ratio "$duel_fs" "$duel_qf")
 r11=$(ratio "$steady_fs" "$steady_qf")
+r12=$(ratio "$duel_fp" "$duel_qf")
+r13=$(ratio "$steady_fp" "$steady_qf")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -826,6 +857,8 @@ line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
     "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
 line "the same side by side (d)" "$r10 (medians of $SESS_DUEL runs each)"
 line "the same for $SESS_STEADY s (e)" "$r11 (one run each)"
+line "p99, process, StoreLog=Y (d)" "$r12; for $SESS_STEADY s (e) $r13" \
+    "(neither server syncs)"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
     "(lower is better)"
 kv ratio_sess_max_full_qf "$r1"
@@ -837,6 +870,8 @@ kv ratio_sess_p99_log_qf "$r8"
 kv ratio_sess_long_log_qf "$r9"
 kv ratio_sess_duel_p99_log_qf "$r10"
 kv ratio_sess_steady_p99_log_qf "$r11"
+kv ratio_sess_duel_p99_process_qf "$r12"
+kv ratio_sess_steady_p99_process_qf "$r13"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
