@@ -3,7 +3,8 @@
 # binary from libquickfix-doc, started by tests/interop/executor.sh): orders
 # go in on stdin in readable form, fills come out on stdout, SIGTERM logs
 # out; then the same with fixsession SIGKILLed in the middle of a stream
-# and restarted on its store, with and without the message log.  Each test has its own executor (its own
+# and restarted on its store, with and without the message log, and with
+# StoreDurability=process.  Each test has its own executor (its own
 # FileStore, so both ends start at 1) on a free port of 127.0.0.1, stopped
 # in teardown, pass or fail.  The application is the test itself, writing
 # into a FIFO that stays open between writes.
@@ -285,5 +286,12 @@ kill_twice() {
 @test "the same with StoreLog=Y: what the log held reaches the store" {
 	sed -i 's/^StoreDurability=full$/&\nStoreLog=Y/' "$tmp/fs.conf"
 	grep -q '^StoreLog=Y$' "$tmp/fs.conf"
+	kill_twice
+}
+
+@test "the same with StoreDurability=process and StoreLog=Y: a SIGKILL still loses nothing" {
+	sed -i 's/^StoreDurability=full$/StoreDurability=process\nStoreLog=Y/' \
+	    "$tmp/fs.conf"
+	grep -q '^StoreDurability=process$' "$tmp/fs.conf"
 	kill_twice
 }
