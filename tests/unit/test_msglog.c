@@ -732,9 +732,10 @@ test_process_syncs(void)
 		is_int(all_syncs() - n0, 0, "process, %s: 3,000 commits, "
 		    "checkpoints and a lull sync nothing", log ? "log" :
 		    "no log");
-		ok(log || sb.st_size > 300000, "  the checkpointer copied "
-		    "them into the database (%lld bytes)",
-		    (long long)sb.st_size);
+		if (!log)
+			ok(sb.st_size > 300000, "  the checkpointer copied "
+			    "them into the database (%lld bytes)",
+			    (long long)sb.st_size);
 		is_int(count(st, id), 3000, "  3,000 messages");
 		n0 = all_syncs();
 		fixu_store_close(st);
