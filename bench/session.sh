@@ -714,9 +714,9 @@ SESS_DUEL=${SESS_DUEL:-5}
 SESS_STEADY=${SESS_STEADY:-30}
 # Each run starts SESS_GAP s after the one before: a fixsession with
 # normal durability flushes and checkpoints in the lull after its run, and
-# without a pause that landed in the next server's run (here the process
-# server, which followed it in four rounds of five, had a median p99 of
-# 782 us with no pause and 500 us with 2 s; QuickFIX 828 and 516).
+# without a pause that landed in the next server's run (here, in six
+# rounds where the process server followed it in four, its median p99 was
+# 782 us with no pause and 500 us with 2 s; QuickFIX's 828 and 516).
 SESS_GAP=${SESS_GAP:-2}
 duel_qf=skipped duel_fs=skipped duel_fp=skipped
 steady_qf=skipped steady_fs=skipped steady_fp=skipped
