@@ -445,8 +445,7 @@ fixu_store_open(struct fixu_store **stp, const struct fixu_store_opts *opts,
 		memset(&o, 0, sizeof(o));
 	if (o.path == NULL)
 		o.path = fixu_store_default_path();
-	if (o.durability != FIXU_DUR_FULL && o.durability != FIXU_DUR_NORMAL &&
-	    o.durability != FIXU_DUR_PROCESS)
+	if (o.durability < FIXU_DUR_FULL || o.durability > FIXU_DUR_PROCESS)
 		return einval(d, "unknown durability");
 	if (o.busy_ms < 0)
 		return einval(d, "negative busy_ms");

@@ -714,11 +714,14 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 			rc = sq_err(b, rc, "journal_mode = WAL", d);
 			goto fail;
 		}
+		static const char *const sync_sql[] = {
+			[FIXU_DUR_FULL] = "PRAGMA synchronous = FULL",
+			[FIXU_DUR_NORMAL] = "PRAGMA synchronous = NORMAL",
+			[FIXU_DUR_PROCESS] = "PRAGMA synchronous = OFF",
+		};
+
 		b->nosync = o->durability == FIXU_DUR_PROCESS;
-		rc = sq_exec(b, b->nosync ? "PRAGMA synchronous = OFF" :
-		    o->durability == FIXU_DUR_NORMAL ?
-		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
-		    d);
+		rc = sq_exec(b, sync_sql[o->durability], d);
 		if (rc < 0)
 			goto fail;
 	}
@@ -819,6 +822,22 @@ fail:
 #define CKPT_LAZY_MS	100	/* with ckpt_bytes: looks at the length */
 #define CKPT_FRESH	2000000	/* ns: a pass that ended this recently */
 
+/*
+ * Sync the database file (SQLITE_FCNTL_FILE_POINTER) or its WAL
+ * (SQLITE_FCNTL_JOURNAL_POINTER) of db's main database; SQLITE_OK when
+ * there is no such file open.
+ */
+static int
+sq_sync_file(sqlite3 *db, int which)
+{
+	sqlite3_file *f = NULL;
+
+	if (sqlite3_file_control(db, "main", which, &f) != SQLITE_OK ||
+	    f == NULL || f->pMethods == NULL)
+		return SQLITE_OK;
+	return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
 static int
 ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
 {
@@ -838,7 +857,6 @@ ckpt_walhook(void *arg, sqlite3 *db, const char *name, int frames)
 static int
 ckpt_pass(struct sq *b, sqlite3 *db, int seen[2])
 {
-	sqlite3_file *f = NULL;
 	int nlog = 0, nckpt = 0, same;
 
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -859,10 +877,8 @@ ckpt_pass(struct sq *b, sqlite3 *db, int seen[2])
 	 * the pass copied; when it did, this second sync finds nothing to
 	 * write.
 	 */
-	if (!b->nosync && sqlite3_file_control(db, "main",
-	    SQLITE_FCNTL_FILE_POINTER, &f) == SQLITE_OK && f != NULL &&
-	    f->pMethods != NULL)
-		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	if (!b->nosync)
+		(void)sq_sync_file(db, SQLITE_FCNTL_FILE_POINTER);
 	__atomic_store_n(&b->ckpt_end, fixu_mono_ns(), __ATOMIC_RELEASE);
 	return nckpt == nlog;
 }
@@ -1006,15 +1022,11 @@ ckpt_stop(struct sq *b)
 static void
 sq_sync_close(struct sq *b)
 {
-	sqlite3_file *f = NULL;
-
 	(void)sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL);
 	(void)sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
-	if (sqlite3_file_control(b->db, "main", SQLITE_FCNTL_FILE_POINTER,
-	    &f) == SQLITE_OK && f != NULL && f->pMethods != NULL)
-		(void)f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	(void)sq_sync_file(b->db, SQLITE_FCNTL_FILE_POINTER);
 }
 
 static void
@@ -2085,14 +2097,12 @@ static int
 sq_flush(void *bh, struct fixu_diag *d)
 {
 	struct sq *b = bh;
-	sqlite3_file *f = NULL;
 	int rc;
 
-	if (b->nosync || sqlite3_file_control(b->db, "main",
-	    SQLITE_FCNTL_JOURNAL_POINTER, &f) != SQLITE_OK || f == NULL ||
-	    f->pMethods == NULL)
+	if (b->nosync)
 		return 0;
-	if ((rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL)) != SQLITE_OK)
+	if ((rc = sq_sync_file(b->db, SQLITE_FCNTL_JOURNAL_POINTER)) !=
+	    SQLITE_OK)
 		return fixu_diag_set(d, sq_code(rc), SIZE_MAX, 0,
 		    FIXU_REJ_NONE, "%s: syncing the WAL: %s", b->path,
 		    sqlite3_errstr(rc));
