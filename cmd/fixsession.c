@@ -69,6 +69,8 @@ struct run {
 	int		 app_prefix;	/* one shared pipe, lines prefixed */
 	int64_t		 eof_at;	/* mono ns the input ended; 0 */
 	int		 status;	/* exit status to return */
+	int		 cpu_lat;	/* CpuDmaLatency held, us; -1 */
+	int		 cpu_lat_fd;	/* /dev/cpu_dma_latency, or -1 */
 };
 
 static void
@@ -218,6 +220,45 @@ load_conf(struct run *r, int fatal)
 	r->confs = nc;
 	r->confs[r->nconfs++] = c;
 	return c;
+}
+
+#define CPU_LAT_DEV	"/dev/cpu_dma_latency"
+
+/*
+ * CpuDmaLatency: while CPU_LAT_DEV stays open, the kernel keeps idle CPUs
+ * out of the sleep states that take longer than us microseconds to leave
+ * (a PM QoS request, as tuned's latency profiles make).  On a virtual
+ * machine an idle vCPU otherwise halts, and every wake-up, a message in
+ * or the application's answer, waits for the host to run it again; an
+ * order and its fill cost fixsession four wake-ups.  us < 0 lets go.  A
+ * failure is a warning: the sessions run either way.
+ */
+static void
+cpu_latency(struct run *r, int us)
+{
+	int32_t v = us;
+
+	if (us == r->cpu_lat)
+		return;
+	if (us < 0) {
+		(void)close(r->cpu_lat_fd);
+		r->cpu_lat_fd = r->cpu_lat = -1;
+		return;
+	}
+	if (r->cpu_lat_fd < 0 &&
+	    (r->cpu_lat_fd = open(CPU_LAT_DEV, O_WRONLY | O_CLOEXEC)) < 0) {
+		warnx("CpuDmaLatency=%d: %s: %s; idle CPUs are left to the "
+		    "kernel", us, CPU_LAT_DEV, strerror(errno));
+		return;
+	}
+	if (write(r->cpu_lat_fd, &v, sizeof(v)) != (ssize_t)sizeof(v)) {
+		warnx("CpuDmaLatency=%d: %s: %s; idle CPUs are left to the "
+		    "kernel", us, CPU_LAT_DEV, strerror(errno));
+		(void)close(r->cpu_lat_fd);
+		r->cpu_lat_fd = r->cpu_lat = -1;
+		return;
+	}
+	r->cpu_lat = us;
 }
 
 static void
@@ -434,6 +475,8 @@ hook(struct fixu_eng *e, void *arg)
 		if ((c = load_conf(r, 0)) != NULL) {
 			int n = add_sessions(r, c, 0);
 
+			cpu_latency(r, c->cpu_latency);
+
 			warnx("%s: re-read, %d session%s added", r->cfgpath, n,
 			    n == 1 ? "" : "s");
 		}
@@ -547,6 +590,7 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.linger = -1;
+	r.cpu_lat = r.cpu_lat_fd = -1;
 	while ((ch = getopt(argc, argv, "+c:D:hl:npqS:w:")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -662,6 +706,7 @@ main(int argc, char **argv)
 		sa.sa_flags = SA_NOCLDSTOP;
 		(void)sigaction(SIGCHLD, &sa, NULL);
 	}
+	cpu_latency(&r, c->cpu_latency);
 	(void)add_sessions(&r, c, 1);
 	fixu_eng_poll_hook(r.eng, hook, &r, 100);
 
@@ -672,6 +717,7 @@ main(int argc, char **argv)
 	}
 	fixu_eng_free(r.eng);
 	fixu_store_close(r.store);
+	cpu_latency(&r, -1);
 	for (i = 0; i < r.nkids; i++)
 		if (r.kids[i].pid > 0) {
 			(void)kill(r.kids[i].pid, SIGTERM);

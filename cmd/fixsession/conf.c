@@ -122,7 +122,8 @@ nomem(struct ld *L)
 
 enum kind {
 	K_USED,		/* read when a session is built */
-	K_DEFAULT,	/* fixutil's own, [DEFAULT] only */
+	K_DEFAULT,	/* fixutil's own, [DEFAULT] only (why: the reason
+			   when not the shared store) */
 	K_IGNORED,	/* QuickFIX's, no effect here: warn why */
 	K_IGNORED_PREFIX /* as K_IGNORED, for every key starting so */
 };
@@ -200,6 +201,7 @@ static const struct key keys[] = {
 	{ "StorePath", K_DEFAULT, NULL },
 	{ "StoreDurability", K_DEFAULT, NULL },
 	{ "StoreLog", K_DEFAULT, NULL },
+	{ "CpuDmaLatency", K_DEFAULT, "it holds for the whole process" },
 
 	{ "SenderSubID", K_IGNORED, WHY_SUBID },
 	{ "SenderLocationID", K_IGNORED, WHY_SUBID },
@@ -351,8 +353,9 @@ check_keys(struct ld *L, size_t i)
 			case K_DEFAULT:
 				if (i != FIXU_CFG_DEFAULT)
 					return lerr(L, line, key, "belongs in "
-					    "[DEFAULT]: every session shares "
-					    "one store");
+					    "[DEFAULT]: %s", keys[k].why ?
+					    keys[k].why : "every session "
+					    "shares one store");
 				break;
 			case K_IGNORED:
 			case K_IGNORED_PREFIX:
@@ -1279,11 +1282,12 @@ build_session(struct ld *L, size_t i)
 
 /* fixutil's own [DEFAULT] keys. */
 static int
-setup_store(struct ld *L)
+setup_default(struct ld *L)
 {
 	struct fs_conf *c = L->c;
 	const char *v;
 	unsigned line;
+	int rc;
 
 	if ((v = get(L, FIXU_CFG_DEFAULT, "StorePath", &line)) != NULL) {
 		if (*v == '\0')
@@ -1305,7 +1309,11 @@ setup_store(struct ld *L)
 			return lerr(L, line, "StoreDurability", "expected full, "
 			    "normal or process, got '%.40s'", v);
 	}
-	return get_bool(L, FIXU_CFG_DEFAULT, "StoreLog", 0, &c->store_log);
+	if ((rc = get_bool(L, FIXU_CFG_DEFAULT, "StoreLog", 0,
+	    &c->store_log)) != 0)
+		return rc;
+	return get_int(L, FIXU_CFG_DEFAULT, "CpuDmaLatency", 0, CPU_LAT_MAX,
+	    -1, &c->cpu_latency);
 }
 
 int
@@ -1370,7 +1378,7 @@ fs_conf_load(struct fs_conf *c, const char *path, const char *dictpath,
 	for (i = 0; i < n; i++)
 		if ((rc = check_keys(&L, i)) != 0)
 			goto out;
-	if ((rc = setup_store(&L)) != 0)
+	if ((rc = setup_default(&L)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		/* nsess counts the sessions fs_conf_free() must look at. */

@@ -17,6 +17,9 @@
 #include "schedule.h"
 #include "store.h"
 
+/* CpuDmaLatency's largest value: the kernel's own when nothing asks. */
+#define CPU_LAT_MAX	2000000000
+
 struct fs_conf {
 	struct fixu_cfg		*cfg;
 	struct fixu_eng_sess	*sess;		/* one per [SESSION] */
@@ -33,6 +36,7 @@ struct fs_conf {
 	char			 store_path[4096];	/* StorePath; "" */
 	int			 durability;	/* StoreDurability */
 	int			 store_log;	/* StoreLog */
+	int			 cpu_latency;	/* CpuDmaLatency, us; -1 */
 };
 
 /*

@@ -30,6 +30,7 @@ teardown() {
 		{ kill -KILL "$p" && wait "$p"; } 2>/dev/null
 	done
 	exec 7>&- 8>&-
+	[ -n "${nobody_dir:-}" ] && rm -rf "$nobody_dir"
 	return 0
 }
 
@@ -524,6 +525,59 @@ seqs() {
 	wait "$acc_pid"
 	[ ! -e "$tmp/acc.db-log" ]
 	fixstore -S "$tmp/acc.db" list -H | grep -q "^1  *$ACC1 "
+}
+
+# The CPU wake-up latency the kernel keeps to (us): the lowest request held.
+cpu_lat() {
+	od -An -td4 /dev/cpu_dma_latency | tr -d ' '
+}
+
+rereads() {	# N: the acceptor has re-read its settings N times
+	[ "$(grep -c 're-read' "$tmp/acc.err")" -eq "$1" ]
+}
+
+@test "CpuDmaLatency: held while it runs, changed by SIGHUP, let go at exit" {
+	{ [ -r /dev/cpu_dma_latency ] && [ -w /dev/cpu_dma_latency ]; } ||
+	    skip "/dev/cpu_dma_latency not writable here (needs root)"
+	before=$(cpu_lat)
+	[ "$before" -gt 9 ] || skip "another program holds $before us"
+	acceptor_cfg "$tmp/acc.cfg" CpuDmaLatency=9 C1
+	start_acc "$tmp/acc.cfg"
+	[ "$(cpu_lat)" -eq 9 ]
+	sed -i 's/^CpuDmaLatency=9$/CpuDmaLatency=7/' "$tmp/acc.cfg"
+	kill -HUP "$acc_pid"
+	until_true 10 rereads 1
+	[ "$(cpu_lat)" -eq 7 ]
+	sed -i '/^CpuDmaLatency=/d' "$tmp/acc.cfg"
+	kill -HUP "$acc_pid"
+	until_true 10 rereads 2
+	[ "$(cpu_lat)" -eq "$before" ]
+	sed -i 's/^NonStopSession=Y$/&\nCpuDmaLatency=8/' "$tmp/acc.cfg"
+	kill -HUP "$acc_pid"
+	until_true 10 rereads 3
+	[ "$(cpu_lat)" -eq 8 ]
+	kill -TERM "$acc_pid"
+	wait "$acc_pid"
+	[ "$(cpu_lat)" -eq "$before" ]
+	! grep -q CpuDmaLatency "$tmp/acc.err"
+}
+
+@test "CpuDmaLatency without the right to hold it: a warning, sessions run" {
+	[ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null ||
+	    skip "needs root and setpriv, to run as nobody"
+	[ -e /dev/cpu_dma_latency ] || skip "no /dev/cpu_dma_latency"
+	# nobody needs a directory of its own: the test's is root's alone.
+	nobody_dir=$(mktemp -d "${TMPDIR:-/tmp}/fixu-nobody.XXXXXX")
+	chmod 777 "$nobody_dir"
+	acc_store=$nobody_dir/acc.db acceptor_cfg "$nobody_dir/acc.cfg" \
+	    CpuDmaLatency=0 C1
+	chmod 644 "$nobody_dir/acc.cfg"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    fixsession -c "$nobody_dir/acc.cfg" -w 0 < /dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fixsession: CpuDmaLatency=0: /dev/cpu_dma_latency: Permission denied; idle CPUs are left to the kernel"* ]]
+	[[ "$output" == *"$ACC1 start: acceptor"* ]]
 }
 
 @test "-- COMMAND: each child gets its own session's variables, over inherited ones" {

@@ -257,9 +257,10 @@ check_all() {
 	check_all bad-dict-missing.cfg bad-dict-broken.cfg
 }
 
-@test "store keys, TLS, a line that is not Key=Value" {
+@test "store and process keys, TLS, a line that is not Key=Value" {
 	check_all bad-storepath-in-session.cfg bad-durability.cfg \
-	    bad-storelog.cfg bad-ssl.cfg bad-syntax.cfg \
+	    bad-storelog.cfg bad-cpulatency.cfg bad-cpulatency-in-session.cfg \
+	    bad-ssl.cfg bad-syntax.cfg \
 	    bad-password-long.cfg bad-section.cfg
 }
 
