@@ -32,7 +32,11 @@
 #      servers running at once and their runs alternating, SESS_DUEL
 #      rounds: the median p99 of each
 #   e) the same servers for SESS_STEADY s at SESS_RATE without a pause,
-#      one run each: the checkpoints a 5 s run misses come in it
+#      SESS_STEADY_ROUNDS rounds taking turns as in d): the checkpoints a
+#      5 s run misses come in it; median p99 and p50 of each
+#   e') the same again while this script holds a PM QoS request of 0 us
+#      on /dev/cpu_dma_latency (root only), so that no server pays for
+#      waking a halted CPU: what fixsession's CpuDmaLatency=0 does
 # sessload fails a run unless every order got exactly one fill matching
 # it, with no gap in the sequence numbers and no reject; a failed run is
 # never a figure.  Figures are printed with units and ratios fixsession /
@@ -43,9 +47,10 @@
 #
 # Environment: SESS_N (100000), SESS_RATE (10000), SESS_SECS (5),
 # SESS_RUNS (best of, 2), SESS_IDLE (100), SESS_LONG (1000000), SESS_DUEL
-# (5), SESS_STEADY (30), SESS_GAP (2 s of quiet before each run of d and
-# e), SESS_SPIN (0; 1: sessload -B, the client busy-waits between orders
-# instead of sleeping, taking a CPU from the servers), CC.
+# (5), SESS_STEADY (30), SESS_STEADY_ROUNDS (3), SESS_GAP (2 s of quiet
+# before each run of d and e), SESS_SPIN (0; 1: sessload -B, the client
+# busy-waits between orders instead of sleeping, taking a CPU from the
+# servers), CC.
 
 set -u
 
@@ -712,6 +717,7 @@ kv sess_qf_idle_logged_on_anon_kb "$qf_al"
 # its p99s.
 SESS_DUEL=${SESS_DUEL:-5}
 SESS_STEADY=${SESS_STEADY:-30}
+SESS_STEADY_ROUNDS=${SESS_STEADY_ROUNDS:-3}
 # Each run starts SESS_GAP s after the one before: a fixsession with
 # normal durability flushes and checkpoints in the lull after its run, and
 # without a pause that landed in the next server's run (here, in six
@@ -720,28 +726,86 @@ SESS_STEADY=${SESS_STEADY:-30}
 SESS_GAP=${SESS_GAP:-2}
 duel_qf=skipped duel_fs=skipped duel_fp=skipped
 steady_qf=skipped steady_fs=skipped steady_fp=skipped
+steadyq_qf=skipped steadyq_fs=skipped steadyq_fp=skipped
+p50_steady_qf=skipped p50_steady_fs=skipped p50_steady_fp=skipped
+p50_steadyq_qf=skipped p50_steadyq_fs=skipped p50_steadyq_fp=skipped
 median() {	# FILE: the median of its numbers (lower middle), or empty
 	sort -n "$1" |
 	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
-duel_line() {	# WHO LABEL: its line; the median in duel_WHO
-	m=$(median "$W/duel-$1.p99")
+# rounds TAG N SECS: N rounds, a run of SECS s at SESS_RATE for each
+# server of $whos a round, the first server of a round taking turns; the
+# p99s and p50s of each server's runs into W/TAG-WHO.p99 and .p50, why
+# its failed runs failed into W/TAG-WHO.why.
+rounds() {
+	for who in $whos; do
+		: > "$W/$1-$who.p99"
+		: > "$W/$1-$who.p50"
+		rm -f "$W/$1-$who.why"
+	done
+	i=0
+	while [ "$i" -lt "$2" ]; do
+		order=$whos k=0
+		while [ "$k" -lt $((i % nwho)) ]; do
+			order="${order#* } ${order%% *}"
+			k=$((k + 1))
+		done
+		for who in $order; do
+			use "$who"
+			sleep "$SESS_GAP"
+			if load "$1-$who.$i" "$p" -n $((SESS_RATE * $3)) \
+			    -r "$SESS_RATE" $SPIN; then
+				get "$W/$1-$who.$i.out" p99_us \
+				    >> "$W/$1-$who.p99"
+				get "$W/$1-$who.$i.out" p50_us \
+				    >> "$W/$1-$who.p50"
+			else
+				why "$1-$who.$i" >> "$W/$1-$who.why"
+			fi
+		done
+		i=$((i + 1))
+	done
+}
+# round_line TAG WHO LABEL: WHO's line; its median p99 in TAG_WHO and the
+# key sess_TAG_WHO_p99_us, with the median p50 beside them but for duel.
+round_line() {
+	m=$(median "$W/$1-$2.p99")
+	m50=$(median "$W/$1-$2.p50")
 	f=
-	[ -s "$W/duel-$1.why" ] && f=" ($(wc -l < "$W/duel-$1.why") runs" &&
-	    f="$f failed: $(tail -n 1 "$W/duel-$1.why"))"
+	[ -s "$W/$1-$2.why" ] && f=" ($(wc -l < "$W/$1-$2.why") runs" &&
+	    f="$f failed: $(tail -n 1 "$W/$1-$2.why"))"
 	if [ -n "$m" ]; then
-		line "$2" "p99 $(tr '\n' ' ' < "$W/duel-$1.p99")us;" \
-		    "median $m us$f"
-		eval "duel_$1=\$m"
-		kv "sess_duel_$1_p99_us" "$m"
+		if [ "$1" = duel ]; then
+			line "$3" "p99 $(tr '\n' ' ' < "$W/$1-$2.p99")us;" \
+			    "median $m us$f"
+		else
+			line "$3" "p99 $(tr '\n' ' ' < "$W/$1-$2.p99")us;" \
+			    "median $m us, p50 median $m50 us$f"
+			eval "p50_$1_$2=\$m50"
+			kv "sess_$1_$2_p50_us" "$m50"
+		fi
+		eval "$1_$2=\$m"
+		kv "sess_$1_$2_p99_us" "$m"
 	else
-		line "$2" "skipped$f"
-		skipped "sess_duel_$1_p99_us"
+		line "$3" "skipped$f"
+		skipped "sess_$1_$2_p99_us"
+	fi
+}
+# round_lines TAG: the lines of the three servers
+round_lines() {
+	round_line "$1" qf "QuickFIX"
+	round_line "$1" fs "fixsession"
+	if [ -n "$pport" ]; then
+		round_line "$1" fp "fixsession, process"
+	else
+		line "fixsession, process" "skipped (did not start:" \
+		    "$(fs_why fp-duel))"
+		skipped "sess_$1_fp_p99_us"
 	fi
 }
 echo "d) latency at $SESS_RATE/s side by side: QuickFIX (screen log off)," \
     "fixsession (normal, StoreLog=Y) and fixsession (process, StoreLog=Y)" \
-    "running at once, runs alternating"
+    "running at once, runs alternating, $SESS_DUEL runs each"
 if [ "$have_qf" != 1 ] || [ ! -x "$FIXSESSION" ] || [ "$SESS_DUEL" -lt 1 ]; then
 	line "all" "skipped (needs the executor and fixsession; SESS_DUEL" \
 	    "$SESS_DUEL)"
@@ -768,69 +832,40 @@ else
 		esac
 	}
 	for who in $whos; do
-		: > "$W/duel-$who.p99"
-		rm -f "$W/duel-$who.why"
 		use "$who"
 		load "duel-$who-warm" "$p" -n 2000 -T 5 || true
 	done
-	i=0
-	while [ "$i" -lt "$SESS_DUEL" ]; do
-		# Each server takes its turn first.
-		order=$whos k=0
-		while [ "$k" -lt $((i % nwho)) ]; do
-			order="${order#* } ${order%% *}"
-			k=$((k + 1))
-		done
-		for who in $order; do
-			use "$who"
-			sleep "$SESS_GAP"
-			if load "duel-$who.$i" "$p" -n "$LAT_N" \
-			    -r "$SESS_RATE" $SPIN; then
-				get "$W/duel-$who.$i.out" p99_us \
-				    >> "$W/duel-$who.p99"
-			else
-				why "duel-$who.$i" >> "$W/duel-$who.why"
-			fi
-		done
-		i=$((i + 1))
-	done
-	duel_line qf "QuickFIX, $SESS_DUEL runs"
-	duel_line fs "fixsession, $SESS_DUEL runs"
-	if [ -n "$pport" ]; then
-		duel_line fp "fixsession, process, $SESS_DUEL runs"
-	else
-		line "fixsession, process" "skipped (did not start:" \
-		    "$(fs_why fp-duel))"
-		skipped sess_duel_fp_p99_us
-	fi
+	rounds duel "$SESS_DUEL" "$SESS_SECS"
+	round_lines duel
 	echo "e) latency at $SESS_RATE/s for $SESS_STEADY s without a pause," \
-	    "the same servers, one run each"
-	for who in qf fs fp; do
-		use "$who"
-		case $who in
-		qf) l=QuickFIX ;;
-		fs) l=fixsession ;;
-		fp) l="fixsession, process" ;;
-		esac
-		if [ "$who" = fp ] && [ -z "$pport" ]; then
-			line "$l" "skipped (did not start)"
-			skipped "sess_steady_${who}_p99_us"
-		elif [ "$SESS_STEADY" -lt 1 ]; then
-			line "$l" "skipped (SESS_STEADY $SESS_STEADY)"
-			skipped "sess_steady_${who}_p99_us"
-		elif sleep "$SESS_GAP" && load "steady-$who" "$p" \
-		    -n $((SESS_RATE * SESS_STEADY)) -r "$SESS_RATE" $SPIN; then
-			v=$(get "$W/steady-$who.out" p99_us)
-			line "$l" "p50 $(get "$W/steady-$who.out" p50_us) us," \
-			    "p99 $v us, p99.9 $(get "$W/steady-$who.out" \
-			    p999_us) us"
-			eval "steady_$who=\$v"
-			kv "sess_steady_${who}_p99_us" "$v"
-		else
-			line "$l" "skipped ($(why "steady-$who"))"
-			skipped "sess_steady_${who}_p99_us"
-		fi
-	done
+	    "the same servers, $SESS_STEADY_ROUNDS rounds"
+	if [ "$SESS_STEADY" -ge 1 ] && [ "$SESS_STEADY_ROUNDS" -ge 1 ]; then
+		rounds steady "$SESS_STEADY_ROUNDS" "$SESS_STEADY"
+		round_lines steady
+	else
+		line "all" "skipped (SESS_STEADY $SESS_STEADY," \
+		    "SESS_STEADY_ROUNDS $SESS_STEADY_ROUNDS)"
+	fi
+	# Writing 0 to the device asks the kernel to keep idle CPUs polling
+	# for as long as the file is open; the servers started before it
+	# was opened, so only this shell holds it.
+	echo "e') the same with idle CPUs polling for all three servers: this" \
+	    "script holds 0 us on /dev/cpu_dma_latency (fixsession's" \
+	    "CpuDmaLatency=0, tuned's latency profiles)"
+	if [ "$SESS_STEADY" -lt 1 ] || [ "$SESS_STEADY_ROUNDS" -lt 1 ]; then
+		line "all" "skipped (as e)"
+	elif [ -w /dev/cpu_dma_latency ]; then
+		exec 7> /dev/cpu_dma_latency
+		printf 0 >&7
+		rounds steadyq "$SESS_STEADY_ROUNDS" "$SESS_STEADY"
+		exec 7>&-
+		round_lines steadyq
+	else
+		line "all" "skipped (/dev/cpu_dma_latency is not writable:" \
+		    "needs root)"
+		skipped sess_steadyq_qf_p99_us sess_steadyq_fs_p99_us \
+		    sess_steadyq_fp_p99_us
+	fi
 	[ -n "$pport" ] && stop_pid "$ppid"
 	FS_PID=$fpid
 	fs_stop
@@ -852,6 +887,12 @@ r10=$(ratio "$duel_fs" "$duel_qf")
 r11=$(ratio "$steady_fs" "$steady_qf")
 r12=$(ratio "$duel_fp" "$duel_qf")
 r13=$(ratio "$steady_fp" "$steady_qf")
+r14=$(ratio "$steadyq_fs" "$steadyq_qf")
+r15=$(ratio "$steadyq_fp" "$steadyq_qf")
+r16=$(ratio "$p50_steady_fs" "$p50_steady_qf")
+r17=$(ratio "$p50_steady_fp" "$p50_steady_qf")
+r18=$(ratio "$p50_steadyq_fs" "$p50_steadyq_qf")
+r19=$(ratio "$p50_steadyq_fp" "$p50_steadyq_qf")
 echo "  ratios fixsession / QuickFIX (screen log off):"
 line "msgs/s, full vs FileStore" "$r1 (goal > 1);" \
     "of the 50000/s goal: $(ratio "$fs_max" 50000) (goal >= 1)"
@@ -863,9 +904,12 @@ line "msgs/s, normal, StoreLog=Y" "$r7; sustained $r9"
 line "p99 at $SESS_RATE/s, StoreLog=Y" "$r8;" \
     "of the 1000 us goal: $(ratio "$fs_lp99" 1000) (goal < 1)"
 line "the same side by side (d)" "$r10 (medians of $SESS_DUEL runs each)"
-line "the same for $SESS_STEADY s (e)" "$r11 (one run each)"
-line "p99, process, StoreLog=Y (d)" "$r12; for $SESS_STEADY s (e) $r13" \
-    "(neither server syncs)"
+line "the same for $SESS_STEADY s (e)" "$r11; p50 $r16 (medians of" \
+    "$SESS_STEADY_ROUNDS runs each)"
+line "p99, process, StoreLog=Y (d)" "$r12; for $SESS_STEADY s (e) $r13," \
+    "p50 $r17 (neither server syncs)"
+line "(e') with idle CPUs polling" "p99 normal $r14, process $r15;" \
+    "p50 normal $r18, process $r19"
 line "RSS, $SESS_IDLE sessions logged on" "$r4; anonymous $r5" \
     "(lower is better)"
 kv ratio_sess_max_full_qf "$r1"
@@ -879,6 +923,12 @@ kv ratio_sess_duel_p99_log_qf "$r10"
 kv ratio_sess_steady_p99_log_qf "$r11"
 kv ratio_sess_duel_p99_process_qf "$r12"
 kv ratio_sess_steady_p99_process_qf "$r13"
+kv ratio_sess_steadyq_p99_log_qf "$r14"
+kv ratio_sess_steadyq_p99_process_qf "$r15"
+kv ratio_sess_steady_p50_log_qf "$r16"
+kv ratio_sess_steady_p50_process_qf "$r17"
+kv ratio_sess_steadyq_p50_log_qf "$r18"
+kv ratio_sess_steadyq_p50_process_qf "$r19"
 kv ratio_sess_idle_rss_qf "$r4"
 kv ratio_sess_idle_anon_qf "$r5"
 
