@@ -230,8 +230,9 @@ load_conf(struct run *r, int fatal)
  * (a PM QoS request, as tuned's latency profiles make).  On a virtual
  * machine an idle vCPU otherwise halts, and every wake-up, a message in
  * or the application's answer, waits for the host to run it again; an
- * order and its fill cost fixsession four wake-ups.  us < 0 lets go.  A
- * failure is a warning: the sessions run either way.
+ * order and its fill wake fixsession twice and its application once,
+ * where an engine with the application inside it wakes once.  us < 0
+ * lets go.  A failure is a warning: the sessions run either way.
  */
 static void
 cpu_latency(struct run *r, int us)
