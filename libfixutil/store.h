@@ -36,7 +36,7 @@
 #include "err.h"
 
 /* The schema version this code writes (PRAGMA user_version). */
-#define FIXU_STORE_SCHEMA	2
+#define FIXU_STORE_SCHEMA	3
 
 struct fixu_store;
 

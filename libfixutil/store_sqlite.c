@@ -9,7 +9,7 @@
  * store of any size costs a few page reads.  Needs SQLite 3.24 or later
  * (prepare_v3, UPSERT).
  *
- * The schema (PRAGMA user_version = 1), the source of fixstore(5):
+ * The schema (PRAGMA user_version = 3), the source of fixstore(5):
  *
  * sessions -- one row per FIX session, never deleted.
  *   id			INTEGER PRIMARY KEY; referenced by every other table
@@ -76,6 +76,12 @@
  *   username		Username (553)
  *   hash		crypto_pwhash_str() string (argon2id) of Password (554)
  *   updated_ns		CLOCK_REALTIME nanoseconds
+ *
+ * msglog (version 2) -- one row: how far the message log was moved.
+ *
+ * unsynced (version 3) -- one row (id 1): writers, how many
+ *   StoreDurability=process writers opened the store and have not closed
+ *   it cleanly, in the boot boot_id (the kernel's random boot id).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -192,6 +198,19 @@ static const char *const mig_v2[] = {
 };
 
 /*
+ * Version 2 to 3: the StoreDurability=process writers that have the store
+ * open, and the boot they run in (nosync_mark()).
+ */
+static const char *const mig_v3[] = {
+	"CREATE TABLE unsynced ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" boot_id TEXT NOT NULL,"
+	" writers INTEGER NOT NULL)",
+	"INSERT INTO unsynced VALUES (1, '', 0)",
+	NULL
+};
+
+/*
  * migrations[v] takes a store from version v to v + 1; all steps from the
  * file's version up run in one transaction, with user_version set at the
  * end, so a migration is applied whole or not at all.  A schema change
@@ -200,6 +219,7 @@ static const char *const mig_v2[] = {
 static const char *const *const migrations[FIXU_STORE_SCHEMA] = {
 	mig_v1,
 	mig_v2,
+	mig_v3,
 };
 
 /* ---- prepared statements ------------------------------------------------- */
@@ -317,6 +337,7 @@ struct sq {
 	int		 in_txn;
 	int		 nosync;	/* FIXU_DUR_PROCESS: SQLite and we never
 					   sync */
+	int		 counted;	/* in unsynced.writers */
 	sqlite3_stmt	*st[ST_N];
 	sqlite3_stmt	*range;		/* last range statement, reused */
 	char		*range_sql;
@@ -630,6 +651,133 @@ fail:
 }
 
 static void sq_close(void *);
+static int sq_check(void *, void (*)(const char *, void *), void *,
+    struct fixu_diag *);
+
+#define BOOT_ID_PATH	"/proc/sys/kernel/random/boot_id"
+
+/* The kernel's id of this boot into buf, or "" where it has none. */
+static void
+boot_id(char *buf, size_t n)
+{
+	FILE *f;
+
+	buf[0] = '\0';
+	if ((f = fopen(BOOT_ID_PATH, "re")) == NULL)
+		return;
+	if (fgets(buf, (int)n, f) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	(void)fclose(f);
+}
+
+struct faults {
+	int	 n;
+	char	 first[300];
+};
+
+static void
+fault_count(const char *line, void *arg)
+{
+	struct faults *f = arg;
+
+	if (f->n++ == 0)
+		snprintf(f->first, sizeof(f->first), "%s", line);
+}
+
+/* unsynced's count into *n, and whether it is of another boot than boot. */
+static int
+unsynced_get(struct sq *b, const char *boot, int64_t *n, int *other,
+    struct fixu_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*n = 0;
+	*other = 0;
+	rc = sqlite3_prepare_v2(b->db, "SELECT boot_id, writers FROM unsynced"
+	    " WHERE id = 1", -1, &s, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *was = (const char *)sqlite3_column_text(s, 0);
+
+		*n = sqlite3_column_int64(s, 1);
+		*other = boot[0] != '\0' && (was == NULL || strcmp(was, boot));
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(s);
+	return rc != SQLITE_OK ? sq_err(b, rc, "unsynced", d) : 0;
+}
+
+/*
+ * StoreDurability=process leaves the file to the page cache: a power loss
+ * or a kernel crash can leave it damaged, and SQLite finds out only when a
+ * query reaches the damaged page.  So such a writer counts itself in
+ * unsynced, with the boot it runs in, in a transaction synced before its
+ * own stop being, and a clean close counts it out (sq_sync_close).  A
+ * writer of any mode that finds a count left from another boot knows the
+ * machine went down under one: it runs quick_check, refuses a damaged
+ * file, and clears the count.  A process that was killed leaves its count
+ * too, which costs the check once after the next reboot.  Under the
+ * transaction's lock, so two openers count right.
+ */
+static int
+nosync_mark(struct sq *b, int process, struct fixu_diag *d)
+{
+	struct faults f = { 0, "" };
+	char boot[64], *sql;
+	int64_t n;
+	int rc, other;
+
+	boot_id(boot, sizeof(boot));
+	/* Most opens have nothing to do: they take no lock. */
+	if ((rc = unsynced_get(b, boot, &n, &other, d)) < 0)
+		return rc;
+	if (!process && !(n > 0 && other))
+		return 0;
+	if ((rc = sq_exec(b, "BEGIN IMMEDIATE", d)) < 0)
+		return rc;
+	if ((rc = unsynced_get(b, boot, &n, &other, d)) < 0)
+		goto fail;
+	if (n > 0 && other) {
+		if ((rc = sq_check(b, fault_count, &f, d)) < 0)
+			goto fail;
+		if (f.n > 0) {
+			rc = fixu_diag_set(d, FIXU_ECORRUPT, SIZE_MAX, 0,
+			    FIXU_REJ_NONE, "%s: damaged after the machine "
+			    "went down under StoreDurability=process "
+			    "(quick_check, %d fault%s): %s", b->path, f.n,
+			    f.n == 1 ? "" : "s", f.first);
+			goto fail;
+		}
+		n = 0;
+	}
+	if (process)
+		n++;
+	sql = sqlite3_mprintf("UPDATE unsynced SET boot_id = %Q, writers = "
+	    "%lld WHERE id = 1", boot, (long long)n);
+	if (sql == NULL) {
+		rc = fixu_diag_set(d, FIXU_ENOMEM, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "out of memory");
+		goto fail;
+	}
+	rc = sq_exec(b, sql, d);
+	sqlite3_free(sql);
+	if (rc < 0 || (rc = sq_exec(b, "COMMIT", d)) < 0)
+		goto fail;
+	b->counted = process;
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(b->db))
+		(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static const char *const sync_sql[] = {
+	[FIXU_DUR_FULL] = "PRAGMA synchronous = FULL",
+	[FIXU_DUR_NORMAL] = "PRAGMA synchronous = NORMAL",
+	[FIXU_DUR_PROCESS] = "PRAGMA synchronous = OFF",
+};
 
 static int
 sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
@@ -714,14 +862,9 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 			rc = sq_err(b, rc, "journal_mode = WAL", d);
 			goto fail;
 		}
-		static const char *const sync_sql[] = {
-			[FIXU_DUR_FULL] = "PRAGMA synchronous = FULL",
-			[FIXU_DUR_NORMAL] = "PRAGMA synchronous = NORMAL",
-			[FIXU_DUR_PROCESS] = "PRAGMA synchronous = OFF",
-		};
-
-		b->nosync = o->durability == FIXU_DUR_PROCESS;
-		rc = sq_exec(b, sync_sql[o->durability], d);
+		/* Process mode syncs its count in unsynced, then never. */
+		rc = sq_exec(b, sync_sql[o->durability == FIXU_DUR_PROCESS ?
+		    FIXU_DUR_FULL : o->durability], d);
 		if (rc < 0)
 			goto fail;
 	}
@@ -729,6 +872,15 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
+	if (!ro) {
+		if ((rc = nosync_mark(b, o->durability == FIXU_DUR_PROCESS,
+		    d)) < 0)
+			goto fail;
+		b->nosync = o->durability == FIXU_DUR_PROCESS;
+		if (b->nosync && (rc = sq_exec(b, sync_sql[FIXU_DUR_PROCESS],
+		    d)) < 0)
+			goto fail;
+	}
 	/* Only the writers that manage checkpoints count the WAL in pages. */
 	if (!ro && (o->bg_checkpoint || o->ckpt_bytes > 0) &&
 	    (rc = sq_int(b, "PRAGMA page_size", &psz, d)) < 0)
@@ -1024,6 +1176,10 @@ sq_sync_close(struct sq *b)
 {
 	(void)sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL);
+	/* Counted out in the WAL, which the checkpoint syncs first. */
+	if (b->counted)
+		(void)sqlite3_exec(b->db, "UPDATE unsynced SET writers = "
+		    "max(writers - 1, 0) WHERE id = 1", NULL, NULL, NULL);
 	(void)sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
 	(void)sq_sync_file(b->db, SQLITE_FCNTL_FILE_POINTER);

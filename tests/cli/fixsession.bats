@@ -580,6 +580,41 @@ rereads() {	# N: the acceptor has re-read its settings N times
 	[[ "$output" == *"$ACC1 start: acceptor"* ]]
 }
 
+@test "StoreDurability=process: after the machine went down, a damaged store is refused" {
+	command -v sqlite3 > /dev/null || skip "sqlite3 not installed"
+	[ -r /proc/sys/kernel/random/boot_id ] || skip "no boot id"
+	acceptor_cfg "$tmp/acc.cfg" StoreDurability=process C1
+	start_acc "$tmp/acc.cfg"
+	[ "$(sqlite3 "$tmp/acc.db" 'SELECT writers FROM unsynced')" = 1 ]
+	[ "$(sqlite3 "$tmp/acc.db" 'SELECT boot_id FROM unsynced')" = \
+	    "$(cat /proc/sys/kernel/random/boot_id)" ]
+	kill -TERM "$acc_pid"
+	wait "$acc_pid"
+	[ "$(sqlite3 "$tmp/acc.db" 'SELECT writers FROM unsynced')" = 0 ]
+
+	# As if the machine had gone down under it: another boot's count,
+	# and junk over a page of the file.
+	sqlite3 "$tmp/acc.db" "UPDATE unsynced SET writers = 1, boot_id = 'b'"
+	root=$(sqlite3 "$tmp/acc.db" "SELECT rootpage FROM sqlite_master
+	    WHERE name = 'messages_time'")
+	psz=$(sqlite3 "$tmp/acc.db" 'PRAGMA page_size')
+	head -c "$psz" /dev/zero | tr '\0' 'Z' |
+	    dd of="$tmp/acc.db" bs="$psz" seek=$((root - 1)) conv=notrunc \
+	    2> /dev/null
+	run fixsession -c "$tmp/acc.cfg" < /dev/null
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"acc.db: damaged after the machine went down under StoreDurability=process (quick_check, "*"): "* ]]
+	run fixstore -S "$tmp/acc.db" reset -y "$ACC1"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"damaged after the machine went down"* ]]
+	# Readers still open it, to look.
+	run fixstore -S "$tmp/acc.db" list -H
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$ACC1"* ]]
+}
+
 @test "-- COMMAND: each child gets its own session's variables, over inherited ones" {
 	acceptor_cfg "$tmp/acc.cfg" C1 C2
 	# The children write what they were given, then take messages until

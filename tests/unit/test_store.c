@@ -701,20 +701,14 @@ msft_store(char *path, size_t len, int n, int64_t *id)
 	return st;
 }
 
-/* Junk over a page of an index: verify of the whole store says so. */
+/* Junk over the root page of the index by time, which a plain open and a
+   session's verify never read. */
 static void
-test_verify_file(void)
+junk_time_index(const char *path)
 {
-	char path[4200];
-	struct fixu_store *st;
-	struct probs p;
 	unsigned char junk[1024];
-	int64_t id;
 	int root, psz, fd;
 
-	if ((st = msft_store(path, sizeof(path), 300, &id)) == NULL)
-		return;
-	fixu_store_close(st);
 	root = pragma_int(path, "SELECT rootpage FROM sqlite_master WHERE "
 	    "name = 'messages_time'");
 	psz = pragma_int(path, "PRAGMA page_size");
@@ -725,6 +719,21 @@ test_verify_file(void)
 	    "junk over the root page of messages_time (%d)", root);
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Junk over a page of an index: verify of the whole store says so. */
+static void
+test_verify_file(void)
+{
+	char path[4200];
+	struct fixu_store *st;
+	struct probs p;
+	int64_t id;
+
+	if ((st = msft_store(path, sizeof(path), 300, &id)) == NULL)
+		return;
+	fixu_store_close(st);
+	junk_time_index(path);
 	if ((st = sopen(path, 0, 0, 0)) == NULL) {
 		ok(0, "reopen");
 		return;
@@ -734,6 +743,102 @@ test_verify_file(void)
 	ok(verify(st, 0, &p) >= 1 && has_prob(&p, "damaged file (SQLite's "
 	    "quick_check): "), "verify of the store finds the damage");
 	fixu_store_close(st);
+}
+
+static struct fixu_store *
+dopen(const char *path, int durability, int readonly, struct fixu_diag *d)
+{
+	struct fixu_store_opts o;
+	struct fixu_store *st = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.path = path;
+	o.create = !readonly;
+	o.readonly = readonly;
+	o.durability = durability;
+	if (fixu_store_open(&st, &o, d) < 0)
+		return NULL;
+	return st;
+}
+
+static int
+writers(const char *path)
+{
+	return pragma_int(path, "SELECT writers FROM unsynced WHERE id = 1");
+}
+
+/*
+ * StoreDurability=process writers count themselves in unsynced with their
+ * boot; a count left from another boot has the next writer quick_check
+ * the file.
+ */
+static void
+test_unsynced(void)
+{
+	char path[4200], boot[64] = "", stmt[200];
+	struct fixu_store *a, *b;
+	struct fixu_diag d;
+	int64_t id;
+	FILE *f;
+
+	if ((f = fopen("/proc/sys/kernel/random/boot_id", "r")) != NULL) {
+		if (fgets(boot, sizeof(boot), f) == NULL)
+			boot[0] = '\0';
+		boot[strcspn(boot, "\n")] = '\0';
+		fclose(f);
+	}
+	if ((a = msft_store(path, sizeof(path), 300, &id)) == NULL)
+		return;
+	fixu_store_close(a);
+	is_int(writers(path), 0, "unsynced: a normal writer counts nothing");
+
+	a = dopen(path, FIXU_DUR_PROCESS, 0, &d);
+	b = dopen(path, FIXU_DUR_PROCESS, 0, &d);
+	ok(a != NULL && b != NULL, "  two process writers open");
+	is_int(writers(path), 2, "  both counted while open");
+	snprintf(stmt, sizeof(stmt), "SELECT boot_id = '%s' FROM unsynced",
+	    boot);
+	is_int(pragma_int(path, stmt), 1, "  with this boot's id (%s)",
+	    boot[0] ? boot : "none");
+	fixu_store_close(b);
+	is_int(writers(path), 1, "  a clean close counts one out");
+	fixu_store_close(a);
+	is_int(writers(path), 0, "  and the other");
+
+	/* A writer that was killed leaves its count: in this boot no check. */
+	sql(path, "UPDATE unsynced SET writers = 1");
+	a = dopen(path, FIXU_DUR_PROCESS, 0, &d);
+	is_int(writers(path), 2, "  a count left in this boot stays");
+	fixu_store_close(a);
+	is_int(writers(path), 1, "  and is left after the close");
+
+	if (boot[0] == '\0') {
+		ok(1, "# SKIP no /proc/sys/kernel/random/boot_id");
+		return;
+	}
+	/* Another boot, the file sound: checked, cleared. */
+	sql(path, "UPDATE unsynced SET boot_id = 'another boot'");
+	a = dopen(path, FIXU_DUR_NORMAL, 0, &d);
+	ok(a != NULL, "  left from another boot, sound: opens");
+	fixu_store_close(a);
+	is_int(writers(path), 0, "  and the count is cleared");
+
+	/* Another boot, the file damaged: refused, by a writer of any mode. */
+	junk_time_index(path);
+	sql(path, "UPDATE unsynced SET boot_id = 'another boot', writers = 1");
+	a = dopen(path, FIXU_DUR_PROCESS, 0, &d);
+	ok(a == NULL && d.code == FIXU_ECORRUPT && strstr(d.msg, ": damaged "
+	    "after the machine went down under StoreDurability=process "
+	    "(quick_check, ") != NULL && strstr(d.msg, "): Page ") != NULL,
+	    "  damaged: a process writer is refused (%s)", d.msg);
+	fixu_store_close(a);
+	a = dopen(path, FIXU_DUR_FULL, 0, &d);
+	ok(a == NULL && d.code == FIXU_ECORRUPT, "  so is a full one");
+	fixu_store_close(a);
+	a = dopen(path, FIXU_DUR_FULL, 1, &d);
+	ok(a != NULL && writers(path) == 1, "  a reader opens it and "
+	    "changes nothing");
+	fixu_store_close(a);
 }
 
 static void
@@ -807,6 +912,7 @@ test_verify(void)
 	    "the sessions' problems as before");
 	fixu_store_close(st);
 	test_verify_file();
+	test_unsynced();
 }
 
 static void
@@ -1072,6 +1178,14 @@ test_schema(void)
 	ok(strstr(d.msg, "99") != NULL && strstr(d.msg, "1") != NULL,
 	    "  message names both versions (%s)", d.msg);
 	is_int(open_rc(path, 0, 1, &d), FIXU_ESCHEMA, "  read-only too");
+
+	/* Version 2 had no unsynced table. */
+	sql(path, "DROP TABLE unsynced; PRAGMA user_version = 2");
+	is_int(open_rc(path, 0, 0, &d), 0, "version 2: migrated (%s)", d.msg);
+	is_int(pragma_int(path, "PRAGMA user_version"), FIXU_STORE_SCHEMA,
+	    "  to version %d", FIXU_STORE_SCHEMA);
+	is_int(pragma_int(path, "SELECT writers FROM unsynced"), 0,
+	    "  with an unsynced table, no writer counted");
 
 	/* An empty database (version 0) gets the schema with create, and
 	 * keeps its page size. */
