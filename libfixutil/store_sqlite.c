@@ -1168,15 +1168,18 @@ ckpt_stop(struct sq *b)
 /*
  * StoreDurability=process, at a clean close: what the checkpoints copied
  * is on the disk before the WAL goes (the last connection's close removes
- * it).  Frames still in the WAL are copied by a checkpoint that syncs; the
- * database is synced once more for the pages the thread copied without.
+ * it).  The database is synced first, for the pages the thread copied
+ * without; then this writer counts itself out of unsynced in the WAL, and
+ * a checkpoint that syncs the WAL before it copies, and the database
+ * after, takes that and the frames still there.  So the count is durable
+ * only once everything before it is.
  */
 static void
 sq_sync_close(struct sq *b)
 {
+	(void)sq_sync_file(b->db, SQLITE_FCNTL_FILE_POINTER);
 	(void)sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL);
-	/* Counted out in the WAL, which the checkpoint syncs first. */
 	if (b->counted)
 		(void)sqlite3_exec(b->db, "UPDATE unsynced SET writers = "
 		    "max(writers - 1, 0) WHERE id = 1", NULL, NULL, NULL);
