@@ -37,6 +37,12 @@
 
 /* The schema version this code writes (PRAGMA user_version). */
 #define FIXU_STORE_SCHEMA	3
+/*
+ * The oldest version a reader takes as it is: what later versions added
+ * (unsynced) only writers use.  An older store is migrated by its next
+ * writer first.
+ */
+#define FIXU_STORE_READABLE	2
 
 struct fixu_store;
 

@@ -833,7 +833,7 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 			    "schema)", o->path);
 			goto fail;
 		}
-		if (ro) {
+		if (ro && ver < FIXU_STORE_READABLE) {
 			rc = fixu_diag_set(d, FIXU_EREADONLY, SIZE_MAX, 0,
 			    FIXU_REJ_NONE, "%s: schema version %lld needs "
 			    "migrating to %d, but the store is read-only",
@@ -870,7 +870,7 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	}
 	if ((rc = sq_exec(b, "PRAGMA foreign_keys = ON", d)) < 0)
 		goto fail;
-	if (ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
+	if (!ro && ver < FIXU_STORE_SCHEMA && (rc = sq_migrate(b, &ver, d)) < 0)
 		goto fail;
 	if (!ro) {
 		if ((rc = nosync_mark(b, o->durability == FIXU_DUR_PROCESS,

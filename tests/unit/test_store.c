@@ -1179,13 +1179,28 @@ test_schema(void)
 	    "  message names both versions (%s)", d.msg);
 	is_int(open_rc(path, 0, 1, &d), FIXU_ESCHEMA, "  read-only too");
 
-	/* Version 2 had no unsynced table. */
+	/* Version 2 had no unsynced table: a reader takes it as it is. */
 	sql(path, "DROP TABLE unsynced; PRAGMA user_version = 2");
-	is_int(open_rc(path, 0, 0, &d), 0, "version 2: migrated (%s)", d.msg);
+	is_int(open_rc(path, 0, 1, &d), 0, "version 2: a reader opens it "
+	    "(%s)", d.msg);
+	is_int(pragma_int(path, "PRAGMA user_version"), 2, "  unchanged");
+	is_int(open_rc(path, 0, 0, &d), 0, "  a writer migrates it (%s)",
+	    d.msg);
 	is_int(pragma_int(path, "PRAGMA user_version"), FIXU_STORE_SCHEMA,
 	    "  to version %d", FIXU_STORE_SCHEMA);
 	is_int(pragma_int(path, "SELECT writers FROM unsynced"), 0,
 	    "  with an unsynced table, no writer counted");
+	/* Version 1 had no msglog either, which readers need. */
+	sql(path, "DROP TABLE unsynced; DROP TABLE msglog; "
+	    "PRAGMA user_version = 1");
+	is_int(open_rc(path, 0, 1, &d), FIXU_EREADONLY, "version 1: a reader "
+	    "is refused");
+	ok(strstr(d.msg, "schema version 1 needs migrating to 3, but the "
+	    "store is read-only") != NULL, "  saying why (%s)", d.msg);
+	is_int(open_rc(path, 0, 0, &d), 0, "  a writer migrates it (%s)",
+	    d.msg);
+	is_int(pragma_int(path, "SELECT count(*) FROM msglog, unsynced"), 1,
+	    "  to both tables");
 
 	/* An empty database (version 0) gets the schema with create, and
 	 * keeps its page size. */
