@@ -336,8 +336,7 @@ struct sq {
 	const char	*path;		/* the caller's; outlives us */
 	int		 in_txn;
 	int		 nosync;	/* FIXU_DUR_PROCESS: SQLite and we never
-					   sync */
-	int		 counted;	/* in unsynced.writers */
+					   sync; counted in unsynced.writers */
 	sqlite3_stmt	*st[ST_N];
 	sqlite3_stmt	*range;		/* last range statement, reused */
 	char		*range_sql;
@@ -765,7 +764,6 @@ nosync_mark(struct sq *b, int process, struct fixu_diag *d)
 	sqlite3_free(sql);
 	if (rc < 0 || (rc = sq_exec(b, "COMMIT", d)) < 0)
 		goto fail;
-	b->counted = process;
 	return 0;
 fail:
 	if (!sqlite3_get_autocommit(b->db))
@@ -1180,9 +1178,8 @@ sq_sync_close(struct sq *b)
 	(void)sq_sync_file(b->db, SQLITE_FCNTL_FILE_POINTER);
 	(void)sqlite3_exec(b->db, "PRAGMA synchronous = NORMAL", NULL, NULL,
 	    NULL);
-	if (b->counted)
-		(void)sqlite3_exec(b->db, "UPDATE unsynced SET writers = "
-		    "max(writers - 1, 0) WHERE id = 1", NULL, NULL, NULL);
+	(void)sqlite3_exec(b->db, "UPDATE unsynced SET writers = "
+	    "max(writers - 1, 0) WHERE id = 1", NULL, NULL, NULL);
 	(void)sqlite3_wal_checkpoint_v2(b->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
 	    NULL, NULL);
 	(void)sq_sync_file(b->db, SQLITE_FCNTL_FILE_POINTER);
