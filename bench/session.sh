@@ -766,8 +766,8 @@ rounds() {
 		i=$((i + 1))
 	done
 }
-# round_line TAG WHO LABEL: WHO's line; its median p99 in TAG_WHO and the
-# key sess_TAG_WHO_p99_us, with the median p50 beside them but for duel.
+# round_line TAG WHO LABEL: WHO's line; its median p99 and p50 in TAG_WHO
+# and p50_TAG_WHO, and the keys sess_TAG_WHO_p99_us and _p50_us.
 round_line() {
 	m=$(median "$W/$1-$2.p99")
 	m50=$(median "$W/$1-$2.p50")
@@ -775,17 +775,11 @@ round_line() {
 	[ -s "$W/$1-$2.why" ] && f=" ($(wc -l < "$W/$1-$2.why") runs" &&
 	    f="$f failed: $(tail -n 1 "$W/$1-$2.why"))"
 	if [ -n "$m" ]; then
-		if [ "$1" = duel ]; then
-			line "$3" "p99 $(tr '\n' ' ' < "$W/$1-$2.p99")us;" \
-			    "median $m us$f"
-		else
-			line "$3" "p99 $(tr '\n' ' ' < "$W/$1-$2.p99")us;" \
-			    "median $m us, p50 median $m50 us$f"
-			eval "p50_$1_$2=\$m50"
-			kv "sess_$1_$2_p50_us" "$m50"
-		fi
-		eval "$1_$2=\$m"
+		line "$3" "p99 $(tr '\n' ' ' < "$W/$1-$2.p99")us;" \
+		    "median $m us, p50 median $m50 us$f"
+		eval "$1_$2=\$m p50_$1_$2=\$m50"
 		kv "sess_$1_$2_p99_us" "$m"
+		kv "sess_$1_$2_p50_us" "$m50"
 	else
 		line "$3" "skipped$f"
 		skipped "sess_$1_$2_p99_us"
@@ -802,6 +796,14 @@ round_lines() {
 		    "$(fs_why fp-duel))"
 		skipped "sess_$1_fp_p99_us"
 	fi
+}
+# round_skip TAG REASON...: none of the three measured
+round_skip() {
+	rs_tag=$1
+	shift
+	line "all" "skipped ($*)"
+	skipped "sess_${rs_tag}_qf_p99_us" "sess_${rs_tag}_fs_p99_us" \
+	    "sess_${rs_tag}_fp_p99_us"
 }
 echo "d) latency at $SESS_RATE/s side by side: QuickFIX (screen log off)," \
     "fixsession (normal, StoreLog=Y) and fixsession (process, StoreLog=Y)" \
@@ -843,8 +845,8 @@ else
 		rounds steady "$SESS_STEADY_ROUNDS" "$SESS_STEADY"
 		round_lines steady
 	else
-		line "all" "skipped (SESS_STEADY $SESS_STEADY," \
-		    "SESS_STEADY_ROUNDS $SESS_STEADY_ROUNDS)"
+		round_skip steady "SESS_STEADY $SESS_STEADY, SESS_STEADY_ROUNDS" \
+		    "$SESS_STEADY_ROUNDS"
 	fi
 	# Writing 0 to the device asks the kernel to keep idle CPUs polling
 	# for as long as the file is open; the servers started before it
@@ -853,7 +855,7 @@ else
 	    "script holds 0 us on /dev/cpu_dma_latency (fixsession's" \
 	    "CpuDmaLatency=0, tuned's latency profiles)"
 	if [ "$SESS_STEADY" -lt 1 ] || [ "$SESS_STEADY_ROUNDS" -lt 1 ]; then
-		line "all" "skipped (as e)"
+		round_skip steadyq "as e"
 	elif [ -w /dev/cpu_dma_latency ]; then
 		exec 7> /dev/cpu_dma_latency
 		printf 0 >&7
@@ -861,10 +863,8 @@ else
 		exec 7>&-
 		round_lines steadyq
 	else
-		line "all" "skipped (/dev/cpu_dma_latency is not writable:" \
-		    "needs root)"
-		skipped sess_steadyq_qf_p99_us sess_steadyq_fs_p99_us \
-		    sess_steadyq_fp_p99_us
+		round_skip steadyq "/dev/cpu_dma_latency is not writable:" \
+		    "needs root"
 	fi
 	[ -n "$pport" ] && stop_pid "$ppid"
 	FS_PID=$fpid
