@@ -38,20 +38,29 @@ newpath(char *buf, size_t n)
 	return buf;
 }
 
-static struct fixu_store *
-sopen(const char *path, int create, int readonly, int busy_ms)
+static struct fixu_store_opts
+opts(const char *path, int create, int readonly, int durability)
 {
 	struct fixu_store_opts o;
-	struct fixu_store *st = NULL;
-	struct fixu_diag d;
-	int rc;
 
 	memset(&o, 0, sizeof(o));
 	o.path = path;
 	o.create = create;
 	o.readonly = readonly;
+	o.durability = durability;
+	return o;
+}
+
+static struct fixu_store *
+sopen(const char *path, int create, int readonly, int busy_ms)
+{
+	struct fixu_store_opts o = opts(path, create, readonly,
+	    FIXU_DUR_NORMAL);
+	struct fixu_store *st = NULL;
+	struct fixu_diag d;
+	int rc;
+
 	o.busy_ms = busy_ms;
-	o.durability = FIXU_DUR_NORMAL;
 	if ((rc = fixu_store_open(&st, &o, &d)) < 0) {
 		printf("# open %s: %s: %s\n", path, fixu_strerror(rc), d.msg);
 		return NULL;
@@ -62,14 +71,11 @@ sopen(const char *path, int create, int readonly, int busy_ms)
 static int
 open_rc(const char *path, int create, int readonly, struct fixu_diag *d)
 {
-	struct fixu_store_opts o;
+	struct fixu_store_opts o = opts(path, create, readonly,
+	    FIXU_DUR_FULL);
 	struct fixu_store *st = NULL;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.path = path;
-	o.create = create;
-	o.readonly = readonly;
 	rc = fixu_store_open(&st, &o, d);
 	fixu_store_close(st);
 	return rc;
@@ -748,14 +754,10 @@ test_verify_file(void)
 static struct fixu_store *
 dopen(const char *path, int durability, int readonly, struct fixu_diag *d)
 {
-	struct fixu_store_opts o;
+	struct fixu_store_opts o = opts(path, !readonly, readonly,
+	    durability);
 	struct fixu_store *st = NULL;
 
-	memset(&o, 0, sizeof(o));
-	o.path = path;
-	o.create = !readonly;
-	o.readonly = readonly;
-	o.durability = durability;
 	if (fixu_store_open(&st, &o, d) < 0)
 		return NULL;
 	return st;
