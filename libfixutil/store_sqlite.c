@@ -84,13 +84,16 @@
  *   it cleanly, in the boot boot_id (the kernel's random boot id).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -771,6 +774,127 @@ fail:
 	return rc;
 }
 
+/*
+ * Switch to WAL, which a store never leaves.  On a file of one page or
+ * none this writes the header with a lock it cannot wait for (SQLite
+ * upgrades a read lock, where its busy handler is not called), so it is
+ * retried here on the busy handler's clock.
+ */
+static int
+sq_wal(struct sq *b, struct fixu_diag *d)
+{
+	sqlite3_stmt *s = NULL;
+	const unsigned char *mode;
+	int rc, tries = 0;
+
+	do {
+		rc = sqlite3_prepare_v2(b->db, "PRAGMA journal_mode = WAL", -1,
+		    &s, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
+		    (mode = sqlite3_column_text(s, 0)) != NULL &&
+		    strcmp((const char *)mode, "wal") == 0)
+			rc = SQLITE_OK;
+		else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_ERROR;
+		sqlite3_finalize(s);
+		s = NULL;
+	} while ((rc & 0xff) == SQLITE_BUSY && sq_busy(b, tries++));
+	if (rc != SQLITE_OK)
+		return sq_err(b, rc, "journal_mode = WAL", d);
+	return 0;
+}
+
+/*
+ * Make a new store whole under another name and link it to its path, so
+ * that nobody ever opens a store half made.  SQLite reads a file of no
+ * pages as an empty database and deletes its WAL, even in a read-only
+ * connection: a reader opening a store in the instant after its creator
+ * made the file took away the WAL the creator had begun, and the store
+ * lost its schema.  Several processes creating one store at once each
+ * make their own; the first link wins and the others open it.  The file
+ * gets SQLite's mode, 0644 less the umask.
+ */
+static int
+sq_create(const char *path, int64_t busy_ns, struct fixu_diag *d)
+{
+	static _Atomic unsigned seq;
+	struct sq t;
+	char *tmp = NULL, *dir = NULL, *slash;
+	int64_t ver = 0;
+	int rc, fd = -1, i;
+
+	memset(&t, 0, sizeof(t));
+	t.busy_ns = busy_ns;
+	for (i = 0; i < 100 && fd == -1; i++) {
+		sqlite3_free(tmp);
+		tmp = sqlite3_mprintf("%s.new-%ld-%u", path, (long)getpid(),
+		    atomic_fetch_add(&seq, 1));
+		if (tmp == NULL)
+			break;
+		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	if (fd == -1) {
+		rc = fixu_diag_set(d, tmp == NULL ? FIXU_ENOMEM : errno ==
+		    ENOSPC ? FIXU_EFULL : FIXU_EIO, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "%s: %s", path, tmp == NULL ? "out of memory" :
+		    strerror(errno));
+		sqlite3_free(tmp);
+		return rc;
+	}
+	(void)close(fd);
+	t.path = tmp;
+	rc = sqlite3_open_v2(tmp, &t.db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = sq_err(&t, rc, "open", d);
+		goto out;
+	}
+	sqlite3_extended_result_codes(t.db, 1);
+	sqlite3_busy_handler(t.db, sq_busy, &t);
+	if ((rc = sq_exec(&t, "PRAGMA page_size = " STORE_PAGE_SIZE, d)) < 0 ||
+	    (rc = sq_wal(&t, d)) < 0 ||
+	    (rc = sq_exec(&t, "PRAGMA synchronous = FULL", d)) < 0 ||
+	    (rc = sq_migrate(&t, &ver, d)) < 0)
+		goto out;
+	/* The last connection's close checkpoints with a sync and removes
+	   the WAL: everything is in the file, which stays in WAL mode. */
+	rc = sqlite3_close(t.db);
+	t.db = NULL;
+	if (rc != SQLITE_OK) {
+		rc = fixu_diag_set(d, FIXU_EIO, SIZE_MAX, 0, FIXU_REJ_NONE,
+		    "%s: close: %s", tmp, sqlite3_errstr(rc));
+		goto out;
+	}
+	if (link(tmp, path) == -1 && errno != EEXIST) {
+		rc = fixu_diag_set(d, errno == ENOSPC ? FIXU_EFULL : FIXU_EIO,
+		    SIZE_MAX, 0, FIXU_REJ_NONE, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	/* The new name lasts only once the directory is synced. */
+	if ((dir = strdup(path)) != NULL) {
+		slash = strrchr(dir, '/');
+		if (slash == NULL)
+			strcpy(dir, ".");
+		else
+			slash[slash == dir] = '\0';
+		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+			(void)fsync(fd);
+			(void)close(fd);
+		}
+	}
+	rc = 0;
+out:
+	if (t.db != NULL)
+		(void)sqlite3_close(t.db);
+	(void)unlink(tmp);
+	free(dir);
+	sqlite3_free(tmp);
+	return rc;
+}
+
 static const char *const sync_sql[] = {
 	[FIXU_DUR_FULL] = "PRAGMA synchronous = FULL",
 	[FIXU_DUR_NORMAL] = "PRAGMA synchronous = NORMAL",
@@ -792,6 +916,7 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		    FIXU_REJ_NONE, "out of memory");
 	b->path = o->path;
 	fixu_buf_init(&b->sql, 1u << 16);
+	b->busy_ns = (int64_t)(o->busy_ms > 0 ? o->busy_ms : 5000) * 1000000;
 	if (stat(o->path, &sb) < 0) {
 		if (errno != ENOENT || !o->create || ro) {
 			rc = fixu_diag_set(d, errno == ENOENT ? FIXU_ENOTFOUND :
@@ -799,6 +924,8 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 			    o->path, strerror(errno));
 			goto fail;
 		}
+		if ((rc = sq_create(o->path, b->busy_ns, d)) < 0)
+			goto fail;
 	}
 	flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	flags |= ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE |
@@ -810,7 +937,6 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(b->db, 1);
-	b->busy_ns = (int64_t)(o->busy_ms > 0 ? o->busy_ms : 5000) * 1000000;
 	sqlite3_busy_handler(b->db, sq_busy, b);
 	/* The first read of the file: junk shows here as SQLITE_NOTADB. */
 	if ((rc = sq_int(b, "PRAGMA user_version", &ver, d)) < 0)
@@ -844,22 +970,8 @@ sq_open(void **bhp, const struct fixu_store_opts *o, int *readonly,
 	    STORE_PAGE_SIZE, d)) < 0)
 		goto fail;
 	if (!ro) {
-		sqlite3_stmt *s = NULL;
-		const unsigned char *mode;
-
-		rc = sqlite3_prepare_v2(b->db, "PRAGMA journal_mode = WAL", -1,
-		    &s, NULL);
-		if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW &&
-		    (mode = sqlite3_column_text(s, 0)) != NULL &&
-		    strcmp((const char *)mode, "wal") == 0)
-			rc = SQLITE_OK;
-		else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-			rc = SQLITE_ERROR;
-		sqlite3_finalize(s);
-		if (rc != SQLITE_OK) {
-			rc = sq_err(b, rc, "journal_mode = WAL", d);
+		if ((rc = sq_wal(b, d)) < 0)
 			goto fail;
-		}
 		/* Process mode syncs its count in unsynced, then never. */
 		rc = sq_exec(b, sync_sql[o->durability == FIXU_DUR_PROCESS ?
 		    FIXU_DUR_FULL : o->durability], d);
