@@ -304,19 +304,17 @@ overstayed(struct lk *l, const struct fixu_lease *row)
 
 /* ---- taking the lease ------------------------------------------------------- */
 
-static volatile sig_atomic_t alarmed;
-
+/* Both only interrupt a wait for the lock (wait_lock()). */
 static void
 on_alarm(int sig)
 {
 	(void)sig;
-	alarmed = 1;
 }
 
 static void
 on_chld(int sig)
 {
-	(void)sig;		/* only to interrupt a wait for the lock */
+	(void)sig;
 }
 
 /* With -W the command runs while we wait: 1 once it has ended. */
@@ -353,6 +351,60 @@ busy(struct lk *l, const char *waited)
 }
 
 /*
+ * Wait for the lock file until -w's time is up or, with -W, the command
+ * has ended: FIXU_EAGAIN then.  The blocking lock is interrupted by
+ * SIGCHLD at once, and by a SIGALRM every WAIT_TICK as well: a signal
+ * that comes just before the call is lost to it, and a one-shot alarm
+ * or the command's only SIGCHLD lost there would leave it blocked until
+ * the lock came.  There is no tick to pay without -w and -W.
+ */
+#define WAIT_TICK	100000000LL	/* 100 ms */
+
+static int
+wait_lock(struct lk *l, struct fixu_diag *d)
+{
+	struct sigaction sa;
+	struct itimerval it;
+	int64_t end = mono_ns() + l->wait_ns, left = WAIT_TICK;
+	int rc, tick = l->wait_ns > 0 || l->warm;
+
+	if (tick) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGALRM, &sa, NULL);
+	}
+	memset(&it, 0, sizeof(it));
+	for (;;) {
+		if (child_gone(l) || (l->wait_ns > 0 &&
+		    (left = end - mono_ns()) <= 0)) {
+			rc = FIXU_EAGAIN;
+			break;
+		}
+		if (tick) {
+			if (left > WAIT_TICK)
+				left = WAIT_TICK;
+			it.it_value.tv_sec = (time_t)(left / 1000000000LL);
+			it.it_value.tv_usec = (suseconds_t)(left % 1000000000LL /
+			    1000);
+			if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+				it.it_value.tv_usec = 1;
+			it.it_interval.tv_usec = (suseconds_t)(WAIT_TICK / 1000);
+			(void)setitimer(ITIMER_REAL, &it, NULL);
+		}
+		if ((rc = fixu_flock_take(l->fd, 1, d)) != FIXU_EAGAIN)
+			break;
+	}
+	if (tick) {
+		memset(&it, 0, sizeof(it));
+		(void)setitimer(ITIMER_REAL, &it, NULL);
+		sa.sa_handler = SIG_DFL;
+		(void)sigaction(SIGALRM, &sa, NULL);
+	}
+	return rc;
+}
+
+/*
  * A file lease: the lock first, then the row, taken from whoever the row
  * names (a dead holder's row, or one that expired): holding the lock is
  * the right to it.
@@ -362,8 +414,6 @@ take_file(struct lk *l)
 {
 	struct fixu_lease row;
 	struct fixu_diag d;
-	struct sigaction sa;
-	struct itimerval it;
 	char buf[512];
 	int rc;
 
@@ -373,28 +423,7 @@ take_file(struct lk *l)
 		if (l->nowait)
 			busy(l, "");
 		event(l, "waiting: the lock file is locked");
-		if (l->wait_ns > 0) {
-			memset(&sa, 0, sizeof(sa));
-			sa.sa_handler = on_alarm;
-			sigemptyset(&sa.sa_mask);
-			(void)sigaction(SIGALRM, &sa, NULL);
-			memset(&it, 0, sizeof(it));
-			it.it_value.tv_sec = (time_t)(l->wait_ns / 1000000000LL);
-			it.it_value.tv_usec = (suseconds_t)(l->wait_ns %
-			    1000000000LL / 1000);
-			if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-				it.it_value.tv_usec = 1;
-			(void)setitimer(ITIMER_REAL, &it, NULL);
-		}
-		do
-			rc = fixu_flock_take(l->fd, 1, &d);
-		while (rc == FIXU_EAGAIN && !alarmed && !child_gone(l));
-		if (l->wait_ns > 0) {
-			memset(&it, 0, sizeof(it));
-			(void)setitimer(ITIMER_REAL, &it, NULL);
-			sa.sa_handler = SIG_DFL;
-			(void)sigaction(SIGALRM, &sa, NULL);
-		}
+		rc = wait_lock(l, &d);
 		if (rc == FIXU_EAGAIN && l->child_done)
 			return;
 		if (rc == FIXU_EAGAIN)
@@ -453,10 +482,10 @@ take_sql(struct lk *l)
 			    l->name, fixu_diag_fmt(&d, buf, sizeof(buf)));
 		if (l->nowait)
 			busy(l, "");
-		if (mono_ns() >= until)
-			busy(l, " after the wait");
 		if (child_gone(l))
 			return;
+		if (mono_ns() >= until)
+			busy(l, " after the wait");
 		if (!said++)
 			event(l, "waiting: held by %s (token %llu)", row.holder,
 			    (unsigned long long)row.token);
@@ -801,6 +830,29 @@ struct listing {
 	int		 n;
 };
 
+/*
+ * The state -l reports: the row's, except that a file lease whose lock
+ * file is locked is held whatever its row's expiry says.  The lock is
+ * the lease (take_file()); the row's renewals only tell SQL observers,
+ * and a holder stopped with SIGSTOP renews nothing but keeps its lock.
+ * *locked: 1 or 0 with -f, else -1.
+ */
+static const char *
+list_state(const struct lk *l, const struct fixu_lease *row, int64_t now,
+    int *locked)
+{
+	char host[256];
+	pid_t pid;
+	int file = 0;
+
+	*locked = l->fd != -1 ? fixu_flock_held(l->fd, NULL) == 1 : -1;
+	if (*locked == 1 && row->holder[0] != '\0' &&
+	    fixu_lease_holder_parse(row->holder, host, sizeof(host), &pid,
+	    &file) == 0 && file)
+		return "held";
+	return row_state(row, now);
+}
+
 static int
 show_one(const struct fixu_lease *row, void *arg)
 {
@@ -808,14 +860,13 @@ show_one(const struct fixu_lease *row, void *arg)
 	struct lk *l = li->l;
 	char ts[40], host[256];
 	int64_t now = mono_ns(), rnow = real_ns();
-	const char *state = row_state(row, now);
+	const char *state;
 	pid_t pid = 0;
-	int file = 0, locked = -1, parsed;
+	int file = 0, locked, parsed;
 
+	state = list_state(l, row, now, &locked);
 	parsed = row->holder[0] != '\0' && fixu_lease_holder_parse(
 	    row->holder, host, sizeof(host), &pid, &file) == 0;
-	if (l->fd != -1)
-		locked = fixu_flock_held(l->fd, NULL) == 1;
 	iso(ts, sizeof(ts), rnow - (now - row->acquired_ns));
 	if (li->arr != NULL) {
 		json_t *o = json_object();
@@ -873,7 +924,7 @@ list(struct lk *l, char **names, int n)
 	struct fixu_lease row;
 	struct fixu_diag d;
 	char buf[512];
-	int i, rc, have, ret = 0;
+	int i, rc, have, locked, ret = 0;
 
 	memset(&li, 0, sizeof(li));
 	li.l = l;
@@ -896,7 +947,8 @@ list(struct lk *l, char **names, int n)
 			continue;
 		}
 		(void)show_one(&row, &li);
-		if (strcmp(row_state(&row, mono_ns()), "held") != 0)
+		if (strcmp(list_state(l, &row, mono_ns(), &locked),
+		    "held") != 0)
 			ret = CMD_EX_NO;
 	}
 	if (li.arr != NULL) {

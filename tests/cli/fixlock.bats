@@ -248,12 +248,22 @@ token 2" ]
 }
 
 @test "fixlock: file lease, SIGSTOP of the holder: it keeps the lease (no deadline)" {
-	bg fixlock -f "$lock" -S "$db" exec sleep 300
+	bg fixlock -T 1 -f "$lock" -S "$db" exec sleep 300
 	holder=$last
 	until_true 5 is_state exec held
 	kill -STOP "$holder"
 	run fixlock -w 2.5 -f "$lock" -S "$db" exec true
 	[ "$status" -eq 1 ]
+	# Still stopped, past its row's expiry: the row alone says expired,
+	# the lock file says held.
+	run fixlock -l -S "$db" exec
+	[ "$status" -eq 1 ]
+	[[ "$output" == "exec: expired by "*", expired "* ]]
+	run fixlock -l -f "$lock" -S "$db" exec
+	[ "$status" -eq 0 ]
+	[[ "$output" == "exec: held by "*", expired "*"; the lock file is locked" ]]
+	fixlock -l -j -f "$lock" -S "$db" exec | jq -e '.leases[0] |
+	    .state == "held" and .file_locked and .expires_in_s < 0'
 	kill -CONT "$holder"
 	run fixlock -l -f "$lock" -S "$db" exec
 	[ "$status" -eq 0 ]
@@ -402,6 +412,17 @@ token 2" ]
 	[ "$status" -eq 9 ]
 	run fixlock -W -f "$lock" -S "$db" other sh -c 'exit 8'
 	[ "$status" -eq 8 ]
+	# With a time limit too, however soon it ends: the command's status,
+	# not "held after the wait" (a file lease's wait once blocked in the
+	# lock before looking at the command, about one run in four).
+	bg fixlock -f "$lock" -S "$db" other sleep 300
+	until_true 5 is_state other held
+	for i in $(seq 20); do
+		run fixlock -W -w 0.3 -f "$lock" -S "$db" other sh -c 'exit 7'
+		[ "$status" -eq 7 ]
+		run fixlock -W -w 0.3 -S "$db" exec sh -c 'exit 6'
+		[ "$status" -eq 6 ]
+	done
 	[ "$(token_of exec)" -eq 1 ]
 }
 
