@@ -440,8 +440,9 @@ token 2" ]
 	kill -KILL "$holder"
 	until_true 10 grep -q " start: acceptor" "$tmp/fs.err"
 	until_true 5 port_busy "$port"
-	# A bad settings file is found while still waiting, not after takeover.
+	# A bad settings file is found while still waiting, not after takeover:
+	# the lease stays held, so only fixsession's own exit 3 ends this.
 	echo 'HeartBtInt=x' >> "$tmp/acc.cfg"
-	run fixlock -W -w 1 -f "$lock" -S "$tmp/fs.db" exec fixsession -c "$tmp/acc.cfg" -- cat
+	run fixlock -W -w 30 -f "$lock" -S "$tmp/fs.db" exec fixsession -c "$tmp/acc.cfg" -- cat
 	[ "$status" -eq 3 ]
 }
