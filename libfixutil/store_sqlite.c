@@ -775,8 +775,8 @@ fail:
 }
 
 /*
- * Switch to WAL, which a store never leaves.  On a file of one page or
- * none this writes the header with a lock it cannot wait for (SQLite
+ * Switch to WAL, which a store never leaves.  On a file not yet in WAL
+ * mode this writes the header with a lock it cannot wait for (SQLite
  * upgrades a read lock, where its busy handler is not called), so it is
  * retried here on the busy handler's clock.
  */
@@ -878,7 +878,7 @@ sq_create(const char *path, int64_t busy_ns, struct fixu_diag *d)
 		slash = strrchr(dir, '/');
 		if (slash == NULL)
 			strcpy(dir, ".");
-		else
+		else		/* "/x.db": the root keeps its slash */
 			slash[slash == dir] = '\0';
 		if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 			(void)fsync(fd);

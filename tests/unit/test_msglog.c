@@ -4,7 +4,6 @@
  * before its records were moved, a log cut short or damaged, and the ring
  * starting a new generation.  Every test works in a mkdtemp directory.
  */
-#define _GNU_SOURCE	/* fallocate(2) */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -142,9 +141,9 @@ problems(struct fixu_store *st, int64_t sess)
 	return n;
 }
 
-/* STORE-log's size (alloc 0) or bytes on the disk, -1 when it is not. */
+/* STORE-log's size, -1 when it is not. */
 static long
-log_stat(const char *dbpath, int alloc)
+log_size(const char *dbpath)
 {
 	char p[4200];
 	struct stat sb;
@@ -152,32 +151,7 @@ log_stat(const char *dbpath, int alloc)
 
 	if (r < 0 || (size_t)r >= sizeof(p) || stat(p, &sb) != 0)
 		return -1;
-	return alloc ? (long)sb.st_blocks * 512 : (long)sb.st_size;
-}
-
-static long
-log_size(const char *dbpath)
-{
-	return log_stat(dbpath, 0);
-}
-
-/* Whether the file system of the test directory punches holes. */
-static int
-can_punch(void)
-{
-	char p[4200], page[8192];
-	int fd, r = 0;
-
-	snprintf(p, sizeof(p), "%s/punch", tmpdir);
-	memset(page, 'x', sizeof(page));
-	if ((fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0)
-		return 0;
-	if (write(fd, page, sizeof(page)) == (ssize_t)sizeof(page))
-		r = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-		    4096, 4096) == 0;
-	close(fd);
-	unlink(p);
-	return r;
+	return (long)sb.st_size;
 }
 
 static int
@@ -664,20 +638,6 @@ test_idle_syncs(void)
 		;
 	ok(n > 0, "store with the log: the mover flushed 2,000 moved "
 	    "commits in the lull after them");
-	if (can_punch()) {
-		long sz = log_size(path), on = -1;
-
-		/* The punch follows the sync. */
-		for (t = 0; t < 100; t++) {
-			if ((on = log_stat(path, 1)) >= 0 && on < sz / 4)
-				break;
-			usleep(10000);
-		}
-		ok(sz > 200000 && on >= 0 && on < sz / 4, "  and dropped "
-		    "their pages from the log (%ld of %ld bytes on the disk)",
-		    on, sz);
-	} else
-		printf("# %s cannot punch holes: not checked\n", tmpdir);
 	n = idle_syncs();
 	is_int(n, 0, "  then, idle, nothing syncs again");
 	is_int(count(st, id), 2000, "  2,000 messages");
