@@ -563,6 +563,15 @@ col_hash(sqlite3_stmt *s, int i, uint8_t *dst)
 
 /* ---- open and close ------------------------------------------------------ */
 
+/* Roll back a transaction left open by an error, without statements of
+ * the handle's own: sq_create's connection has none to finalize. */
+static void
+sq_abort(struct sq *b)
+{
+	if (!sqlite3_get_autocommit(b->db))
+		(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static int
 sq_exec(struct sq *b, const char *sql, struct fixu_diag *d)
 {
@@ -647,8 +656,7 @@ sq_migrate(struct sq *b, int64_t *ver, struct fixu_diag *d)
 	*ver = v;
 	return 0;
 fail:
-	if (!sqlite3_get_autocommit(b->db))
-		(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+	sq_abort(b);
 	return rc;
 }
 
@@ -769,8 +777,7 @@ nosync_mark(struct sq *b, int process, struct fixu_diag *d)
 		goto fail;
 	return 0;
 fail:
-	if (!sqlite3_get_autocommit(b->db))
-		(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+	sq_abort(b);
 	return rc;
 }
 
@@ -1311,8 +1318,7 @@ sq_close(void *bh)
 	sqlite3_finalize(b->range);
 	free(b->range_sql);
 	if (b->db != NULL) {
-		if (!sqlite3_get_autocommit(b->db))
-			(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+		sq_abort(b);
 		if (b->nosync)
 			sq_sync_close(b);
 		sqlite3_close_v2(b->db);
@@ -1352,7 +1358,7 @@ sq_rollback(void *bh)
 	if (sq_stmt(b, ST_ROLLBACK, &s, NULL) == 0 &&
 	    sq_done(b, s, "rollback", NULL) == 0)
 		return;
-	(void)sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
+	sq_abort(b);
 }
 
 static int
