@@ -304,15 +304,10 @@ overstayed(struct lk *l, const struct fixu_lease *row)
 
 /* ---- taking the lease ------------------------------------------------------- */
 
-/* Both only interrupt a wait for the lock (wait_lock()). */
+/* SIGALRM and SIGCHLD: only to interrupt a wait for the lock
+   (wait_lock()). */
 static void
-on_alarm(int sig)
-{
-	(void)sig;
-}
-
-static void
-on_chld(int sig)
+on_wake(int sig)
 {
 	(void)sig;
 }
@@ -370,7 +365,7 @@ wait_lock(struct lk *l, struct fixu_diag *d)
 
 	if (tick) {
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_alarm;
+		sa.sa_handler = on_wake;
 		sigemptyset(&sa.sa_mask);
 		(void)sigaction(SIGALRM, &sa, NULL);
 	}
@@ -690,7 +685,7 @@ run(struct lk *l, char **argv)
 
 		/* A SIGCHLD interrupts the wait on a file lease. */
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_chld;
+		sa.sa_handler = on_wake;
 		sigemptyset(&sa.sa_mask);
 		(void)sigaction(SIGCHLD, &sa, NULL);
 		(void)signal(SIGPIPE, SIG_IGN);
@@ -828,30 +823,8 @@ struct listing {
 	struct lk	*l;
 	json_t		*arr;
 	int		 n;
+	int		 held;		/* the last row shown was */
 };
-
-/*
- * The state -l reports: the row's, except that a file lease whose lock
- * file is locked is held whatever its row's expiry says.  The lock is
- * the lease (take_file()); the row's renewals only tell SQL observers,
- * and a holder stopped with SIGSTOP renews nothing but keeps its lock.
- * *locked: 1 or 0 with -f, else -1.
- */
-static const char *
-list_state(const struct lk *l, const struct fixu_lease *row, int64_t now,
-    int *locked)
-{
-	char host[256];
-	pid_t pid;
-	int file = 0;
-
-	*locked = l->fd != -1 ? fixu_flock_held(l->fd, NULL) == 1 : -1;
-	if (*locked == 1 && row->holder[0] != '\0' &&
-	    fixu_lease_holder_parse(row->holder, host, sizeof(host), &pid,
-	    &file) == 0 && file)
-		return "held";
-	return row_state(row, now);
-}
 
 static int
 show_one(const struct fixu_lease *row, void *arg)
@@ -862,11 +835,20 @@ show_one(const struct fixu_lease *row, void *arg)
 	int64_t now = mono_ns(), rnow = real_ns();
 	const char *state;
 	pid_t pid = 0;
-	int file = 0, locked, parsed;
+	int file = 0, locked = -1, parsed;
 
-	state = list_state(l, row, now, &locked);
 	parsed = row->holder[0] != '\0' && fixu_lease_holder_parse(
 	    row->holder, host, sizeof(host), &pid, &file) == 0;
+	if (l->fd != -1)
+		locked = fixu_flock_held(l->fd, NULL) == 1;
+	/*
+	 * A file lease whose lock file is locked is held whatever its row's
+	 * expiry says.  The lock is the lease (take_file()); the row's
+	 * renewals only tell SQL observers, and a holder stopped with
+	 * SIGSTOP renews nothing but keeps its lock.
+	 */
+	state = locked == 1 && parsed && file ? "held" : row_state(row, now);
+	li->held = strcmp(state, "held") == 0;
 	iso(ts, sizeof(ts), rnow - (now - row->acquired_ns));
 	if (li->arr != NULL) {
 		json_t *o = json_object();
@@ -924,7 +906,7 @@ list(struct lk *l, char **names, int n)
 	struct fixu_lease row;
 	struct fixu_diag d;
 	char buf[512];
-	int i, rc, have, locked, ret = 0;
+	int i, rc, have, ret = 0;
 
 	memset(&li, 0, sizeof(li));
 	li.l = l;
@@ -947,8 +929,7 @@ list(struct lk *l, char **names, int n)
 			continue;
 		}
 		(void)show_one(&row, &li);
-		if (strcmp(list_state(l, &row, mono_ns(), &locked),
-		    "held") != 0)
+		if (!li.held)
 			ret = CMD_EX_NO;
 	}
 	if (li.arr != NULL) {
