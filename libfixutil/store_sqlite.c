@@ -86,7 +86,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,13 +817,13 @@ sq_wal(struct sq *b, struct fixu_diag *d)
  * connection: a reader opening a store in the instant after its creator
  * made the file took away the WAL the creator had begun, and the store
  * lost its schema.  Several processes creating one store at once each
- * make their own; the first link wins and the others open it.  The file
- * gets SQLite's mode, 0644 less the umask.
+ * make their own; the first link wins and the others open it.  A name
+ * in use (another thread's, or left by a creator that was killed) is
+ * skipped.  The file gets SQLite's mode, 0644 less the umask.
  */
 static int
 sq_create(const char *path, int64_t busy_ns, struct fixu_diag *d)
 {
-	static _Atomic unsigned seq;
 	struct sq t;
 	char *tmp = NULL, *dir = NULL, *slash;
 	int64_t ver = 0;
@@ -834,8 +833,8 @@ sq_create(const char *path, int64_t busy_ns, struct fixu_diag *d)
 	t.busy_ns = busy_ns;
 	for (i = 0; i < 100 && fd == -1; i++) {
 		sqlite3_free(tmp);
-		tmp = sqlite3_mprintf("%s.new-%ld-%u", path, (long)getpid(),
-		    atomic_fetch_add(&seq, 1));
+		tmp = sqlite3_mprintf("%s.new-%ld-%d", path, (long)getpid(),
+		    i);
 		if (tmp == NULL)
 			break;
 		fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
